@@ -1,0 +1,6 @@
+"""The claims of the seed papers, one package per paper.
+
+Importing this package registers every claim (see :func:`theorylab.load_claims`).
+"""
+
+from proofs_checks import trailmix  # noqa: F401
