@@ -1,0 +1,1 @@
+"""Testing utilities for theorylab: hypothesis strategies in :mod:`theorylab.testing.strategies`."""
