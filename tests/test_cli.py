@@ -88,3 +88,35 @@ def test_usage_errors_exit_2_with_one_line(args, needle, tmp_path):
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("theorylab: error:") and needle in lines[0]
     assert not (tmp_path / "report").exists()
+
+
+def test_budget_compare_prints_both_answers_and_their_agreement(tmp_path):
+    proc = theorylab("budget", "compare", "--budget", "frobenius", "--n", "6", "--seed", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "closed-form" in proc.stdout and "cvxpy" in proc.stdout and "agreement" in proc.stdout
+
+
+def test_budget_compare_rejects_a_non_symmetric_sigma(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "sigma.npy"
+    np.save(path, np.array([[1.0, 2.0], [0.0, 1.0]]))
+    proc = theorylab("budget", "compare", "--budget", "spectral", "--sigma", str(path))
+    assert proc.returncode == 2
+    assert "symmetric" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_budget_compare_names_the_valid_budgets():
+    proc = theorylab("budget", "compare", "--budget", "frobenious")
+    assert proc.returncode == 2 and "frobenius" in proc.stderr
+
+
+def test_reproduce_lists_the_reproductions():
+    import sims
+
+    proc = theorylab("reproduce", "--list")
+    assert proc.returncode == 0, proc.stderr
+    for name in sims.available():
+        assert name in proc.stdout
+    bad = theorylab("reproduce", "no-such-figure")
+    assert bad.returncode == 2 and "no-such-figure" in bad.stderr

@@ -21,7 +21,6 @@ spatial accuracy.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import numpy as np
 
@@ -36,11 +35,7 @@ from theorylab.fokker_planck.scheme import (
     stationary_density,
 )
 
-__all__ = ["EXTRA_SECTIONS", "run"]
-
-#: Further sections appended to the report (e.g. the ODE batch throughput of
-#: ``theorylab.flows``): callables ``section(full) -> str``.
-EXTRA_SECTIONS: list[Callable[[bool], str]] = []
+__all__ = ["run"]
 
 SIGMA = 0.5
 
@@ -238,6 +233,5 @@ def run(full: bool = False) -> str:
     parts.append(_sg_vs_fipy(full))
     parts.append(_gibbs(full))
     parts.append(_order(full))
-    parts += [section(full) for section in EXTRA_SECTIONS]
     parts.append(f"Total bench time: {time.perf_counter() - start:.1f} s")
     return "\n\n".join(parts) + "\n"
