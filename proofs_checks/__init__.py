@@ -3,4 +3,4 @@
 Importing this package registers every claim (see :func:`theorylab.load_claims`).
 """
 
-from proofs_checks import trailmix  # noqa: F401
+from proofs_checks import optopt, trailmix  # noqa: F401
