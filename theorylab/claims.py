@@ -662,7 +662,7 @@ class Context:
             figures=list(self.figures),
             details=details,
         )
-        evidence = f"{n_examples} examples"
+        evidence = f"{n_examples} example{'' if n_examples == 1 else 's'}"
         if n_invalid:
             evidence += f", {n_invalid} invalid"
         if worst is not None:
