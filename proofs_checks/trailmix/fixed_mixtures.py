@@ -234,7 +234,9 @@ def lemma7(ctx: Context) -> CheckResult:
     + \tfrac{\alpha^2s^2}{2}\operatorname{tr}(\bar PA\bar P)` and
     :math:`\mathbb E\|d^{(i)}\|^2 = \|P_ig\|^2 + s^2\operatorname{tr}P_i^2` exactly; the
     lemma places no upper limit on :math:`\alpha`, so :math:`\alpha` reaches
-    :math:`3/L`. Tolerance rtol :math:`10^{-10}`; slack and tightening relative
+    :math:`3/L`. Tolerance rtol :math:`10^{-10}` plus :math:`10^{-12}` of the
+    largest of :math:`|f(x)|` and the step terms (both sides are small
+    differences of those terms, whose rounding this covers); slack and tightening relative
     to :math:`\alpha c\|g\|^2 + L\alpha^2G^2/2` (the two step terms).
     Non-quadratic (20 / 200 cases): F-PLNC and bounded-below F-SP with the same
     bases, :math:`10^4` / :math:`10^5` Monte Carlo samples of :math:`\xi`; a case
@@ -250,9 +252,11 @@ def lemma7(ctx: Context) -> CheckResult:
         g2 = max(float(np.sum((pi @ g) ** 2)) + s**2 * float(np.sum(pi * pi)) for pi in p)
         c_mix = float(lam @ np.linalg.eigvalsh(p)[:, 0])
         step_terms = alpha * c_mix * float(g @ g) + 0.5 * case["L"] * alpha**2 * g2
-        rhs = 0.5 * x @ a @ x - alpha * c_mix * float(g @ g) + 0.5 * case["L"] * alpha**2 * g2
+        f_x = 0.5 * float(x @ a @ x)
+        rhs = f_x - alpha * c_mix * float(g @ g) + 0.5 * case["L"] * alpha**2 * g2
+        rounding = 1e-12 * max(abs(f_x), step_terms)  # both sides are small differences of these terms
         ctx.event(case["kind"])
-        ctx.compare(float(lhs), float(rhs), "<=", rtol=1e-10, atol=0.0, scale=max(step_terms, 1e-300),
+        ctx.compare(float(lhs), float(rhs), "<=", rtol=1e-10, atol=rounding, scale=max(step_terms, 1e-300),
                     label="(61), exact")
 
     ctx.search(quadratic, _one_step_cases(), label="quadratics, exact expectation", max_examples=ctx.pick(100, 5000))
@@ -277,7 +281,8 @@ def lemma7(ctx: Context) -> CheckResult:
         g2 = max(float(np.sum((pi @ g) ** 2)) + s**2 * float(np.sum(pi * pi)) for pi in p)
         c_mix = float(lam @ np.linalg.eigvalsh(p)[:, 0])
         rhs = problem.value(x) - alpha * c_mix * float(g @ g) + 0.5 * problem.L * alpha**2 * g2
-        ctx.compare(mean - 2.58 * sem, rhs, "<=", rtol=1e-10, atol=0.0,
+        ctx.compare(mean - 2.58 * sem, rhs, "<=", rtol=1e-10,
+                    atol=1e-12 * max(abs(float(problem.value(x))), alpha * c_mix * float(g @ g)),
                     scale=max(alpha * c_mix * float(g @ g) + 0.5 * problem.L * alpha**2 * g2, 1e-300),
                     label=f"(61), Monte Carlo, {family} (mean - 2.58 sem)")
 
@@ -375,7 +380,7 @@ def _theorem3_bound(reading: str, f0: float, g2: float, lipschitz: float, c_min:
 
 def theorem3_check(ctx: Context, reading: str, first_horizon: int) -> None:
     r"""Shared check of (71) / (77): every horizon of every case is one comparison (all in one example)."""
-    t_max = ctx.pick(1_000, 100_000)
+    t_max = ctx.pick(1_000, 20_000)
 
     def check(case: dict[str, Any]) -> None:
         run = _trajectory_moments(case, t_max)
@@ -390,19 +395,19 @@ def theorem3_check(ctx: Context, reading: str, first_horizon: int) -> None:
                         label=f"T = {int(T)}")
 
     ctx.search(check, _theorem3_cases(t_max, first_horizon), label=f"({reading}) at every horizon",
-               max_examples=ctx.pick(20, 2000))
+               max_examples=ctx.pick(20, 300))
     ctx.note("horizons", f"1..50 and log-spaced to {t_max}, from T = {first_horizon}")
 
 
 _THEOREM3_DOC = r"""
-    Cases (:func:`_theorem3_cases`, 20 / 2000): F-QUAD with exact moments
+    Cases (:func:`_theorem3_cases`, 20 / 300): F-QUAD with exact moments
     (B-SCALED, B-SPD, and B-NOISY :math:`d^{(i)} = P_i(\nabla f + \xi)`),
     deterministic F-PH (:math:`L = B/w`) and F-PLNC (:math:`L = 8`);
     :math:`c_{\min} = c(\lambda) = \sum_i\lambda_i\lambda_{\min}(P_i)` (the largest
     admissible value, Lemma 10), :math:`\alpha_t = \alpha_0/\sqrt{t+1}` with
     :math:`\alpha_0 \in [10^{-3}, 10^2]`, :math:`\|x_0\| \in [10^{-2}, 10^2]`,
     horizons :math:`T \in \{1..50\}` ∪ log-spaced to :math:`10^3` (quick) /
-    :math:`10^5` (full). :math:`G^2 = \sup_t\max_i\mathbb E\|d^{(i)}_t\|^2` over the
+    :math:`2\cdot10^4` (full). :math:`G^2 = \sup_t\max_i\mathbb E\|d^{(i)}_t\|^2` over the
     simulated trajectory (for B-NOISY the total expectation, A2's form: with
     Gaussian noise the conditional form A6 has no finite :math:`G`, and the
     proof of Lemma 7 only uses :math:`\mathbb E\|d_t\|^2 \le G^2` after taking

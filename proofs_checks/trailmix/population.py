@@ -1893,6 +1893,10 @@ def _scaled_gradient(objective: PopulationObjective, factor: float) -> Callable[
     return lambda x: factor * objective.gradient(x)
 
 
+#: :math:`f''` at the minimisers of the 1-D families (sets the width of the stationary law and the fastest rate).
+MINIMUM_CURVATURE = {"quadratic": 1.0, "F-PLNC": 8.0, "double-well": 2.0}
+
+
 def _objective_by_name(family: str) -> PopulationObjective:
     if family == "quadratic":
         return quadratic_objective(1.0)
@@ -1935,18 +1939,21 @@ class CoupledRun:
 
 def _coupled_grid(instance: CoupledInstance, sign: str, cells_per_sd: int, max_cells: int,
                   refine: int) -> fp.UniformGrid:
-    """Box: 10 initial standard deviations around m0 and 8 stationary ones around 0 (reading b) or a wide box
-    (reading a, where mass runs off); cells from the Péclet rule of :func:`grid_for`."""
+    r"""Box: 10 initial standard deviations around m0 and 8 stationary ones around 0 (reading b) or a wide box
+    (reading a, where mass runs off); cells resolve the initial and the stationary standard deviation
+    (:math:`\sqrt{\sigma/(c\,f''(x_*))}`) and keep the Péclet number :math:`\le 1` (:func:`grid_for`)."""
     objective = _objective_by_name(instance.family)
     s0 = math.sqrt(instance.var0)
     c_max = max(instance.alignment)
+    curvature = MINIMUM_CURVATURE[instance.family]
     half_width = max(abs(instance.mean0) + 10 * s0, 4.0 + 8 * math.sqrt(instance.sigma / min(instance.alignment)))
     if sign == "a":
         half_width = max(half_width, 30.0)
     probe = np.linspace(-half_width, half_width, 801)[None]
     mass_region = np.abs(probe[0]) <= max(abs(instance.mean0) + 4 * s0, 4.0)
     speed = float(np.max(np.abs(c_max * objective.gradient(probe)[0][mass_region])))
-    h = min(min(s0, math.sqrt(instance.sigma / c_max)) / cells_per_sd, instance.sigma / max(speed, 1e-300))
+    narrowest = math.sqrt(instance.sigma / (c_max * curvature))  # standard deviation of the stationary law
+    h = min(min(s0, narrowest) / cells_per_sd, instance.sigma / max(speed, 1e-300))
     cells = max(64, math.ceil(2 * half_width / h))
     if cells > max_cells:
         raise BeyondCellBudget(f"{cells} cells needed (budget {max_cells})")
@@ -1957,10 +1964,11 @@ def run_coupled(instance: CoupledInstance, sign: str, *, t_final: float, dt: flo
                 n_saved: int, score: str = "align", cells_per_sd: int = 8,
                 method: str = "backward_euler") -> CoupledRun:
     r"""Solve (120)–(122) with :func:`theorylab.fokker_planck.solve_coupled_fokker_planck` (Strang splitting,
-    backward Euler; :math:`K = 1` uses the fixed-drift solver with ``method``, or with ``method="graded"``
-    :func:`_evolve_graded` with first segment ``dt / refine`` and ``n_saved`` steps per segment). ``valid_until`` is
-    the first saved time at which
-    more than :math:`10^{-10}` of the mass sits in the outer 2% of the box (after it the box, not the PDE on
+    backward Euler). :math:`K = 1` uses the fixed-drift solver with ``method``, or, with ``method="graded"``
+    (``"graded_bdf2"``), :func:`_evolve_graded` with backward Euler (BDF2): first segment ``dt / refine``,
+    ``n_saved * refine`` steps per segment, steps of at most a tenth of the fastest time constant
+    :math:`1/(c\,f''(x_*))`. ``valid_until`` is the first saved time at which more than :math:`10^{-10}` of the
+    mass sits in the outer 2% of the box (after it the box, not the PDE on
     :math:`\mathbb R`, decides)."""
     grid = _coupled_grid(instance, sign, cells_per_sd, max_cells, refine)
     objective = _objective_by_name(instance.family)
@@ -1969,8 +1977,11 @@ def run_coupled(instance: CoupledInstance, sign: str, *, t_final: float, dt: flo
     step = dt / refine
     n_steps = max(1, round(t_final / step))
     save_every = max(1, n_steps // n_saved)
-    if len(instance.alignment) == 1 and method == "graded":
-        result = _evolve_graded(grid, mu0, bases.base(0), instance.sigma, sign, t_final, step, n_saved * refine)
+    if len(instance.alignment) == 1 and method in ("graded", "graded_bdf2"):
+        fastest = max(instance.alignment) * MINIMUM_CURVATURE[instance.family]
+        result = _evolve_graded(grid, mu0, bases.base(0), instance.sigma, sign, t_final, step, n_saved * refine,
+                                max_step=0.1 / (fastest * refine),
+                                method="bdf2" if method == "graded_bdf2" else "backward_euler")
         lams = np.ones((result.times.size, 1))
     elif len(instance.alignment) == 1:
         result = fp.solve_fokker_planck(grid, mu0, bases.base(0), instance.sigma, sign=sign, t_final=t_final,
@@ -1991,12 +2002,19 @@ def run_coupled(instance: CoupledInstance, sign: str, *, t_final: float, dt: flo
     return CoupledRun(grid, result.times, result.densities, lams, valid_until)
 
 
+#: Densities saved per segment of :func:`_evolve_graded`.
+SAVES_PER_SEGMENT = 20
+
+
 def _evolve_graded(grid: fp.UniformGrid, mu0: FloatArray, drift: Callable[[FloatArray], FloatArray], sigma: float,
-                   sign: str, t_final: float, first_segment: float, steps_per_segment: int) -> fp.FokkerPlanckResult:
-    r"""Backward Euler (positive, conservative) on graded steps: segments :math:`[0, \tau], [\tau, 2\tau],
+                   sign: str, t_final: float, first_segment: float, steps_per_segment: int,
+                   max_step: float = math.inf, method: str = "backward_euler") -> fp.FokkerPlanckResult:
+    r"""Implicit steps (``method``: backward Euler, positive and conservative, or BDF2, second order, restarted
+    with one backward-Euler step at every save) on graded steps: segments :math:`[0, \tau], [\tau, 2\tau],
     [2\tau, 4\tau], \dots` up to ``t_final``, each with ``steps_per_segment`` equal steps, so that the fast initial
-    transient is resolved and the slow approach to equilibrium is cheap; one sparse LU per segment
-    (:class:`theorylab.fokker_planck.FokkerPlanckStepper` caches it). Every density is saved."""
+    transient is resolved and the slow approach to equilibrium is cheap, with steps never longer than
+    ``max_step``; the sparse LUs are cached by :class:`theorylab.fokker_planck.FokkerPlanckStepper`.
+    :data:`SAVES_PER_SEGMENT` densities are saved per segment."""
     stepper = fp.FokkerPlanckStepper(grid, drift, sigma, sign=sign)
     bounds = [0.0, min(first_segment, t_final)]
     while bounds[-1] < t_final * (1 - 1e-12):
@@ -2004,10 +2022,15 @@ def _evolve_graded(grid: fp.UniformGrid, mu0: FloatArray, drift: Callable[[Float
     times, densities = [0.0], [mu0]
     mu = mu0
     for start, end in zip(bounds[:-1], bounds[1:], strict=True):
-        dt = (end - start) / steps_per_segment
-        for k in range(steps_per_segment):
-            mu = stepper.advance(mu, dt)
-            times.append(start + (k + 1) * dt)
+        n_steps = max(steps_per_segment, math.ceil((end - start) / max_step))
+        n_steps = SAVES_PER_SEGMENT * math.ceil(n_steps / SAVES_PER_SEGMENT)
+        dt = (end - start) / n_steps
+        per_save = n_steps // SAVES_PER_SEGMENT
+        for k in range(SAVES_PER_SEGMENT):
+            mu = stepper.advance(mu, dt, n_steps=per_save, method=method)
+            if method != "backward_euler":
+                mu = np.maximum(mu, 0.0)  # BDF2 round-off negatives in the far tails
+            times.append(start + (k + 1) * per_save * dt)
             densities.append(mu)
     return fp.FokkerPlanckResult(t=t_final, density=mu, times=np.array(times), densities=np.stack(densities),
                                  n_steps=len(times) - 1, dt=bounds[1] / steps_per_segment, trackers=[])
@@ -2195,17 +2218,21 @@ def decay_comparisons(times: FloatArray, gap: FloatArray, gap_rate: FloatArray, 
 
     * (142) pointwise: :math:`\max_t\,[\dot J + 2\mu c(\lambda_t)J] \le C\sigma`;
     * the decay it implies (Grönwall): :math:`J(t) \le e^{-\kappa t}J(0) + C\sigma/\kappa` at the worst time;
-    * a steady level exists (horizon doubling, catalogue rate convention): with the indices ``horizons`` of
-      :math:`T_0, 2T_0, 4T_0, 8T_0`, :math:`J(8T_0) \le (1 + 0.05)\max(J(T_0), J(2T_0), J(4T_0))`.
+    * a steady level exists (horizon doubling, catalogue rate convention: refuted only by *sustained* growth):
+      with the indices ``horizons`` of :math:`T_0, 2T_0, 4T_0, 8T_0`, at least one doubling must grow by no
+      more than 5 %, :math:`\min_k[J(2^{k+1}T_0) - 1.05\,J(2^kT_0)] \le 0`; the relation reported is the one at
+      the doubling with the least growth.
     """
     residual = gap_rate + 2.0 * pl_constant * c_lambda * gap
     j = int(np.argmax(residual))
     bound = np.exp(-2.0 * pl_constant * c_min * times) * gap[0] + sigma_constant * sigma / (2.0 * pl_constant * c_min)
     k = int(np.argmax(gap - bound))
-    i0, i1, i2, i3 = horizons
+    values = gap[list(horizons)]
+    growth = values[1:] - (1.0 + DOUBLING_BAND) * values[:-1]
+    least = int(np.argmin(growth))
     return {"(142)": (float(residual[j]), sigma_constant * sigma),
             "decay bound": (float(gap[k]), float(bound[k])),
-            "doubling": (float(gap[i3]), (1.0 + DOUBLING_BAND) * float(max(gap[i0], gap[i1], gap[i2])))}
+            "doubling": (float(values[least + 1]), (1.0 + DOUBLING_BAND) * float(values[least]))}
 
 
 def slowest_equilibrium_rate(pl_constant: float, alignment: FloatArray, sigma: float, theta: float) -> float:
@@ -2290,7 +2317,8 @@ def _corollary1_2_grid(ctx: Context, sign: str) -> None:
             label = f"finite volumes, instance {index} (F-PLNC, c={c:.3g}, sigma={sigma:g})"
             try:
                 runs = [run_coupled(instance, sign, t_final=8.0 * t0, dt=0.05 / c, refine=r,
-                                    max_cells=ctx.pick(1500, 8000), n_saved=ctx.pick(80, 160), method="graded")
+                                    max_cells=ctx.pick(1500, 8000), n_saved=ctx.pick(80, 160),
+                                    method="graded_bdf2")
                         for r in (1, 2)]
             except BeyondCellBudget:
                 ctx.event("finite volumes: instance beyond the cell budget, discarded")
@@ -2345,7 +2373,8 @@ _COROLLARY1_2_DOC = r"""
         J(t) \le e^{-\kappa t}J(0) + C\sigma/\kappa,
 
     and, for any constant, a finite steady level: no sustained growth of :math:`J` when the horizon is doubled
-    three times (:math:`J(8T_0) \le 1.05\max(J(T_0), J(2T_0), J(4T_0))`, :math:`T_0` five times the slowest time
+    three times (refuted only if every doubling :math:`T \to 2T` multiplies :math:`J` by more than 1.05, from
+    :math:`T_0` to :math:`8T_0`; :math:`T_0` five times the slowest time
     constant of the limit, :func:`slowest_equilibrium_rate`: the gate can move :math:`c(\lambda_t)`, and with it the
     level, much more slowly than :math:`\kappa`).
 
@@ -2361,8 +2390,9 @@ _COROLLARY1_2_DOC = r"""
       :math:`c \in [0.5, 2]`, :math:`m_0 \in [-3, 3]`, :math:`s_0^2 \in [0.05, 2]` (narrower than the closed
       form so that a grid with Péclet number :math:`\le 1` stays within 1500 / 8000 cells), :math:`T_0 = 2/c`
       (sixteen time constants :math:`1/(8c)` at the minimum), :math:`\sigma \in \{0.2, 1\}` (quick) / the scan (full);
-      backward Euler on graded steps (:func:`_evolve_graded`: segments doubling from :math:`0.05/c`, 80 / 160
-      steps each; the fine run halves cells, first segment and steps); :math:`\dot J` is the
+      BDF2 on graded steps (:func:`_evolve_graded`: segments doubling from :math:`0.05/c`, 80 / 160 steps
+      each and none longer than :math:`1/(80c)`; backward Euler's numerical diffusion :math:`v^2\Delta t/2` would
+      swamp :math:`\sigma = 0.05`; the fine run halves cells and steps); :math:`\dot J` is the
       engine's exact derivative along the scheme; two resolutions, tolerance rtol :math:`10^{-2}` plus twice
       the coarse/fine discrepancy. 1 / 12 instances.
 
@@ -2467,8 +2497,9 @@ def corollary1_3(ctx: Context) -> CheckResult:
     :math:`\mathcal N(0, \sigma/c(\lambda))`, an equilibrium). Horizon :math:`T = \max(50, 60/r)`, :math:`r` the
     slowest rate of the limit (:func:`slowest_equilibrium_rate`), so that the concentration is visible even
     when two :math:`c_i` are close. Hypothesis: the maximiser of :math:`h(\mu_t)` is unique and stable over the
-    last fifth of the run (positive margin); cases where it is not (ties of :math:`c_i`) do not satisfy the
-    corollary's hypothesis and are counted, not evaluated. Conclusion: every :math:`\log(\lambda_j/\lambda_{i_*})`
+    last fifth of the run (margin above :math:`10^{-9}` of :math:`\max|h|`, the resolution of the slope test);
+    cases where it is not (ties of :math:`c_i`, or gaps below that resolution) do not satisfy the corollary's
+    hypothesis numerically and are counted, not evaluated. Conclusion: every :math:`\log(\lambda_j/\lambda_{i_*})`
     decreases over that tail (largest slope :math:`< 0`, relative to :math:`\theta\max|h|`) and
     :math:`\lambda_{i_*}(T) \ge 1 - 10^{-6}` (the catalogue's threshold; scale :math:`10^{-6}`). 1001 output
     times; 20 / 2000 draws.
@@ -2488,8 +2519,9 @@ def corollary1_3(ctx: Context) -> CheckResult:
         horizon = max(50.0, 60.0 / slowest_equilibrium_rate(1.0, consts, model.sigma, model.theta))
         traj = model.trajectory([case["mean"]], [[case["var"]]], case["lam"], "b", horizon, n_output=1001)
         outcome = selector_outcome(model, traj, "align")
-        if not outcome["margin"] > 1e-12 * max(outcome["scale"], 1e-300):
-            ctx.event("maximiser of h not unique or not stable over the tail: hypothesis not met")
+        if not outcome["margin"] > 1e-9 * max(outcome["scale"], 1e-300):
+            # a margin below the resolution of the slope test cannot be told from a tie
+            ctx.event("maximiser of h not unique (to 1e-9 relative) or not stable over the tail: hypothesis not met")
             ctx.assume(False)
         rate_scale = model.theta * max(outcome["scale"], 1e-300)
         ctx.compare(outcome["largest log-ratio slope"], 0.0, "<", rtol=0.0, atol=1e-9 * rate_scale,
@@ -2697,7 +2729,7 @@ def _eq120_checks(ctx: Context, sign: str) -> CheckResult:
 
 def _eq120_grid(ctx: Context, sign: str) -> None:
     r"""F-PLNC: iterates of (3) (coupled :math:`h`, :math:`h/2`) against the finite-volume solution of the reading
-    (backward Euler, :math:`\Delta t = 10^{-3}` and cells / step halved for the discrepancy), at the times of
+    (BDF2, :math:`\Delta t = 2\cdot10^{-3}` and cells / step halved for the discrepancy), at the times of
     :data:`LAW_TIMES` before mass reaches the box boundary."""
     objective = plnc_objective()
     n_particles = ctx.pick(20_000, 100_000)
@@ -2713,7 +2745,7 @@ def _eq120_grid(ctx: Context, sign: str) -> None:
         label = f"finite volumes, instance {index} (F-PLNC, c(lambda)={c_bar:.3g}, sigma={frozen.sigma:.3g})"
         try:
             runs = [run_coupled(frozen, sign, t_final=max(LAW_TIMES), dt=2e-3, refine=r,
-                                max_cells=ctx.pick(1500, 8000), n_saved=int(max(LAW_TIMES) / 2e-3))
+                                max_cells=ctx.pick(1500, 8000), n_saved=int(max(LAW_TIMES) / 2e-3), method="bdf2")
                     for r in (1, 2)]
         except BeyondCellBudget:
             ctx.event("finite volumes: instance beyond the cell budget, discarded")
@@ -2809,9 +2841,9 @@ _EQ120_DOC = r"""
       (the catalogue's 0.02 presumes :math:`N = 10^5`). 20 / 300 draws.
     * F-PLNC (:func:`random_coupled_instance`, gate frozen at :math:`\lambda_0`, :math:`s_0^2 \le 2`): particles
       with :math:`h = 10^{-2}` / :math:`2\cdot10^{-3}` coupled to a run with :math:`h/2` (shared Brownian increments;
-      their difference estimates the bias), against the finite-volume solution of the reading (backward
-      Euler, :math:`\Delta t = 2\cdot10^{-3}`; a second run with cells and step halved gives the discrepancy that
-      is added to the allowance); moments and a 60-bin histogram (cells grouped) as above; only times before the
+      their difference estimates the bias), against the finite-volume solution of the reading (BDF2,
+      :math:`\Delta t = 2\cdot10^{-3}`; a second run with cells and step halved gives the discrepancy that is
+      added to the allowance); moments and a 60-bin histogram (cells grouped) as above; only times before the
       PDE mass reaches the box boundary. 1 / 12 instances.
 
     Scales of slack and sensitivity: the PDE standard deviation for means, the PDE variance for variances, 1
