@@ -105,6 +105,15 @@ def test_sweep_counterexample_is_the_first_violation():
     assert r.n_examples == 8
 
 
+def test_refuted_by_a_logical_comparison_reports_its_negative_slack():
+    ctx = Context("t.logical-false")
+    ctx.compare(1.0, 2.0, "<=", label="a loose bound")
+    ctx.compare(False, True, "==", label="an equivalence")
+    r = ctx.result()
+    assert r.verdict == "refuted"
+    assert r.worst_slack < 0 and f"worst slack {r.worst_slack:.3g}" in r.message
+
+
 def test_sweep_with_nan_is_inconclusive():
     ctx = Context("t.sweep-nan")
     ctx.sweep([1.0, float("nan"), 1.0], [2.0, 2.0, 2.0], "<=")

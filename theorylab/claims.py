@@ -654,9 +654,14 @@ class Context:
             details["tightest"] = worst.tightest
         refuted_levels = set().union(*(p.refuted_levels for p in parts)) if parts else set()
         sensitivity = min(refuted_levels) if refuted_levels else None
+        worst_slack = None if worst is None else worst.worst_slack
+        if failed:
+            # the failing comparison may be logical (slack -1), outside the quantitative parts
+            failing_slack = failed[0].counterexample["comparison"]["slack"]
+            worst_slack = failing_slack if worst_slack is None else min(worst_slack, failing_slack)
         base = dict(
             counterexample=None,
-            worst_slack=None if worst is None else worst.worst_slack,
+            worst_slack=worst_slack,
             n_examples=n_examples,
             sensitivity=None,
             figures=list(self.figures),
@@ -665,8 +670,8 @@ class Context:
         evidence = f"{n_examples} example{'' if n_examples == 1 else 's'}"
         if n_invalid:
             evidence += f", {n_invalid} invalid"
-        if worst is not None:
-            evidence += f", worst slack {_fmt(worst.worst_slack)}"
+        if worst_slack is not None:
+            evidence += f", worst slack {_fmt(worst_slack)}"
         prefix = f"{message} " if message else ""
         if failed:
             ce = failed[0].counterexample
