@@ -114,6 +114,17 @@ def test_refuted_by_a_logical_comparison_reports_its_negative_slack():
     assert r.worst_slack < 0 and f"worst slack {r.worst_slack:.3g}" in r.message
 
 
+def test_direct_comparisons_keep_the_first_violation_and_count_every_one():
+    ctx = Context("t.direct")
+    ctx.compare(1.0, 0.0, "<=", label="first violation")
+    ctx.compare(2.0, 0.0, "<=", label="second violation")
+    ctx.compare(0.0, 1.0, "<=", label="holds")
+    r = ctx.result()
+    assert r.verdict == "refuted"
+    assert r.counterexample["comparison"]["label"] == "first violation"
+    assert r.n_examples == 3
+
+
 def test_sweep_with_nan_is_inconclusive():
     ctx = Context("t.sweep-nan")
     ctx.sweep([1.0, float("nan"), 1.0], [2.0, 2.0, 2.0], "<=")

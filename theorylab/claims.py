@@ -281,6 +281,8 @@ class _Part:
     n_logical: int = 0
     n_quantitative: int = 0
     note: str = ""
+    #: A search keeps evaluating only to shrink its counterexample; direct comparisons are all examples.
+    shrinks: bool = True
 
     @property
     def failed(self) -> bool:
@@ -295,7 +297,7 @@ class _Part:
         worst = min(comparisons, key=lambda c: (not c.violated(), c.slack))
         violated = worst.violated()
         entry = {"example": to_jsonable(example), "comparison": worst.describe()}
-        if self.failed:
+        if self.failed and self.shrinks:
             self.n_shrink_steps += 1
             if violated:
                 self.counterexample = entry
@@ -312,12 +314,12 @@ class _Part:
             for level in SENSITIVITY_LEVELS:
                 if level not in self.refuted_levels and c.violated(level):
                     self.refuted_levels.add(level)
-        if violated:
+        if violated and not self.failed:
             self.counterexample = entry
         return violated
 
     def record_invalid(self, example: Any, reason: str) -> None:
-        if self.failed:
+        if self.failed and self.shrinks:
             self.n_shrink_steps += 1
             return
         self.n_invalid += 1
@@ -463,7 +465,7 @@ class Context:
             self._buffer.append(comp)
         else:
             if self._direct is None:
-                self._direct = _Part("direct comparisons")
+                self._direct = _Part("direct comparisons", shrinks=False)
                 self._parts.append(self._direct)
             self._direct.record({"label": label} if label else {}, [comp])
         return comp
