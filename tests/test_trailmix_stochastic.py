@@ -195,6 +195,19 @@ def test_robbins_monro_escape_certificate_and_limit_cycle():
     assert hopf[0].value > hopf[0].allowance
 
 
+def test_projected_sa_converges_on_a_spiral_sink_and_escapes_on_a_saddle():
+    sink = stochastic_approximation.CoupledInstance(
+        "linear, rotational", (1.0, 1.0, 1.0), ((0.5, -2.0), (2.0, 0.5)), ((0.0,) * 3,) * 3, ((0.0,) * 2,) * 3,
+        (0.0,) * 3, 0.6, 0.0)
+    saddle = dataclasses.replace(sink, family="linear, indefinite", matrix=((0.5, 0.0), (0.0, -0.5)))
+    x0 = np.array([[3.0, -1.0], [3.0, -1.0]])
+    runs = stochastic_approximation.projected_sa_runs([sink, saddle], x0, 2000, np.random.default_rng(0))
+    # -Bx with eigenvalues 0.5 +- 2i: |x_t| decays like exp(-0.5 tau_t), tau_T ~ 50
+    assert runs[0].outcome == "bounded" and runs[0].value < 1e-2 and runs[0].value <= runs[0].allowance
+    # the unstable direction grows like exp(0.5 tau_t): the last window's level exceeds any decrease
+    assert runs[1].outcome == "bounded" and runs[1].value > runs[1].allowance
+
+
 def test_classify_rate_separates_linear_from_plateau():
     evaluations = np.arange(0, 4000, 100.0)
     linear = np.exp(-0.01 * evaluations)

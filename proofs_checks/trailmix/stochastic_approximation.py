@@ -2,8 +2,8 @@ r"""TRAILMIX Appendix H — stochastic approximation.
 
 Claims ``trailmix.lemma15`` (Robbins–Monro convergence (184)) and
 ``trailmix.theorem11`` (projected stochastic approximation (185)–(188)), with
-``trailmix.lemma15.corrected`` and ``trailmix.theorem11.corrected`` (the
-classical statements, which assume bounded iterates).
+``trailmix.lemma15.corrected`` (the classical statement, which assumes bounded
+iterates and a globally asymptotically stable equilibrium set).
 
 Convergence is judged in ODE time :math:`\tau_t = \sum_{s<t}\gamma_s`, the
 clock on which the iterates track :math:`\dot z = h(z)`: over the last four
@@ -448,6 +448,7 @@ FAMILY_PROPERTIES = {
     "aligned gradient, F-PLNC": "F = c(lambda) grad f, f = F-PLNC: coercive, PL, F globally Lipschitz",
     "aligned gradient, quartic": "F = c(lambda) ||x||^2 x = c grad(||x||^4/4): coercive Lyapunov, locally Lipschitz",
     "linear, indefinite": "F = B x, B symmetric with eigenvalues of both signs: hyperbolic saddle, globally Lipschitz",
+    "linear, rotational": "F = B x, B = a I + w J in a random basis (a > 0): -Bx spirals into 0, globally Lipschitz",
 }
 
 
@@ -463,8 +464,13 @@ def theorem11_instances(ctx: Context) -> list[CoupledInstance]:
                 else:
                     eig = 10.0 ** ctx.rng.uniform(-1, 0.5, 2)
                 matrix = (q * eig) @ q.T
+                matrix = 0.5 * (matrix + matrix.T)
+                if family == "linear, rotational":  # eigenvalues a +- i w, a in [0.1, 1], w in [0.5, 3]
+                    rotation = np.array([[ctx.rng.uniform(0.1, 1.0), -ctx.rng.uniform(0.5, 3.0)], [0.0, 0.0]])
+                    rotation[1] = [-rotation[0, 1], rotation[0, 0]]
+                    matrix = q @ rotation @ q.T
                 out.append(CoupledInstance(
-                    family, tuple(ctx.rng.uniform(0.5, 2.0, 3)), tuple(map(tuple, 0.5 * (matrix + matrix.T))),
+                    family, tuple(ctx.rng.uniform(0.5, 2.0, 3)), tuple(map(tuple, matrix)),
                     tuple(map(tuple, ctx.rng.standard_normal((3, 3)))),
                     tuple(map(tuple, ctx.rng.standard_normal((3, 2)))), tuple(ctx.rng.standard_normal(3)),
                     meta_power, noise_sd))
@@ -509,6 +515,7 @@ def projected_sa_runs(instances: list[CoupledInstance], x0: FloatArray, n_steps:
     masks = {f: families == f for f in FAMILY_PROPERTIES}
     quartic_certified = masks["aligned gradient, quartic"] & (noise_sd == 0)
     c_min = weights.min(axis=1)
+    linear_family = masks["linear, indefinite"] | masks["linear, rotational"]
 
     def drift(x: FloatArray, lam: FloatArray) -> FloatArray:
         c = np.sum(lam * weights, axis=1)[:, None]
@@ -535,7 +542,7 @@ def projected_sa_runs(instances: list[CoupledInstance], x0: FloatArray, n_steps:
             if t == n_steps:
                 break
             cert = ~escaped & ((quartic_certified & (alphas[t] * c_min * dist**2 >= 3.0))
-                               | (masks["linear, indefinite"] & (dist >= ESCAPE_NORM)))
+                               | (linear_family & (dist >= ESCAPE_NORM)))
             frozen_norm[cert] = dist[cert]
             escaped |= cert
             step_x = drift(x, lam) + noise_sd[:, None] * rng.standard_normal(x.shape)
@@ -587,6 +594,10 @@ def theorem11(ctx: Context) -> CheckResult:
       is the critical set :math:`\{0\}`;
     * :math:`F = Bx`, :math:`B` symmetric with eigenvalues of both signs: the
       chain-recurrent set of the hyperbolic flow :math:`\dot x = -Bx` is
+      :math:`\{0\}`;
+    * rotational :math:`F = Bx`, :math:`B = Q(aI + \omega J)Q^\top`
+      (:math:`a \in [0.1, 1]`, :math:`\omega \in [0.5, 3]`, :math:`Q` random
+      orthogonal): :math:`\dot x = -Bx` spirals into 0, chain-recurrent set
       :math:`\{0\}`.
 
     So in every family the distance to :math:`\mathcal R` is at least

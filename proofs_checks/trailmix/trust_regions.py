@@ -329,6 +329,12 @@ def _mean_field_root(problem: ClippedProblem) -> float | None:
 def theorem12(ctx: Context) -> CheckResult:
     r"""Theorem 3's conclusion for clipped stochastic directions, and the alignment step of the proof.
 
+    .. math::
+
+        x_{t+1} = x_t - \alpha_t\,\mathrm{clip}(d_t; R):\quad
+        \min_{t<T}\mathbb E\|\nabla f(x_t)\|^2 = O\Bigl(\frac{\log T}{\sqrt T}\Bigr),\qquad
+        \inf_x \frac{\langle\nabla f(x), \mathbb E\,\mathrm{clip}(d; R)\rangle}{\|\nabla f(x)\|^2} > 0 .
+
     Setting: :math:`f = \tfrac12x^\top Ax`, base direction
     :math:`d = P(\nabla f(x) + \xi)` with zero-mean noise (so A7 holds for
     :math:`d` with :math:`c = \lambda_{\min}(P)`, and :math:`\mathbb E d = P\nabla f`),
