@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
+from scipy.linalg import expm
 
 from theorylab import flows as F
 from theorylab import problems as P
@@ -448,6 +449,148 @@ def test_adaptive_sgd_keeps_weights_on_simplex_and_favours_aligned_base_with_adv
 # ---------------------------------------------------------------------------
 # validation
 # ---------------------------------------------------------------------------
+# inertial system (152)-(154), selector system (221)-(222), switching mixtures
+# ---------------------------------------------------------------------------
+
+INERTIAL_A = np.array([[2.0, 0.3], [0.3, 1.0]])
+INERTIAL_P = np.array([np.eye(2) * 0.7, np.diag([0.4, 1.1])])
+
+
+def test_inertial_recursion_matches_a_hand_iteration():
+    system = F.InertialFlow(P.quadratic(np.array([[2.0]])), np.array([[[0.5]], [[1.5]]]), beta=0.3, gamma=0.6)
+    lam = np.array([0.25, 0.75])
+    x, v, alpha = 1.0, 0.2, 0.1
+    p_bar = 0.25 * 0.5 + 0.75 * 1.5
+    for _ in range(5):
+        pg = p_bar * 2.0 * x
+        x, v = x - alpha * (pg + 0.3 * v), 0.4 * v - pg
+    trace = F.inertial_recursion(system, [1.0], [0.2], lam, alpha, 5)
+    assert trace.finite and trace.steps.tolist() == [0, 1, 2, 3, 4, 5]
+    assert trace.x[-1, 0] == pytest.approx(x, rel=1e-14) and trace.v[-1, 0] == pytest.approx(v, rel=1e-14)
+
+
+@pytest.mark.parametrize("sign", [-1.0, 1.0])
+def test_inertial_matrix_powers_match_the_step_by_step_loop(sign):
+    system = F.InertialFlow(P.quadratic(INERTIAL_A, x_star=[1.0, -1.0]), INERTIAL_P, 0.2, 0.5, sign)
+    lam, x0, v0 = np.array([0.6, 0.4]), np.array([1.0, 2.0]), np.array([0.3, -0.1])
+    steps = np.array([0, 7, 300])
+    loop = F.inertial_recursion(system, x0, v0, lam, 0.05, 300, record=steps)
+    powers = F.inertial_recursion_quadratic(system, x0, v0, lam, 0.05, steps)
+    np.testing.assert_allclose(powers.x, loop.x, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(powers.v, loop.v, rtol=1e-12, atol=1e-13)
+
+
+def test_inertial_recursion_reports_divergence():
+    system = F.InertialFlow(P.quadratic(np.array([[1.0]])), np.array([[[1.0]]]), 0.5, 1.0)
+    assert not F.inertial_recursion(system, [1.0], [0.0], [1.0], 50.0, 400).finite
+    assert not F.inertial_recursion_quadratic(system, [1.0], [0.0], [1.0], 50.0, np.array([400])).finite
+
+
+@pytest.mark.parametrize("sign", [-1.0, 1.0])
+def test_integrate_inertial_matches_the_matrix_exponential(sign):
+    lam = np.array([0.6, 0.4])
+    system = F.InertialFlow(P.quadratic(INERTIAL_A), INERTIAL_P, 0.2, 0.5, sign)
+    b = system.mixture(lam) @ INERTIAL_A
+    generator = np.block([[-b, sign * 0.2 * np.eye(2)], [-b, -0.5 * np.eye(2)]])
+    state0 = np.array([1.0, -2.0, 0.5, 0.3])
+    sol = F.integrate_inertial(system, state0[:2], state0[2:], lam, [0.0, 0.75, 1.5])
+    assert sol.success
+    for t, x, v in zip(sol.t, sol.x, sol.v, strict=True):
+        exact = expm(t * generator) @ state0
+        np.testing.assert_allclose(np.concatenate([x, v]), exact, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("score", ["align", "adv"])
+def test_integrate_inertial_with_replicator_weights_matches_solve_ivp_in_plain_coordinates(score):
+    system = F.InertialFlow(P.pl_nonconvex(2), INERTIAL_P, 0.3, 0.8, -1.0, theta=2.0, score=score)
+    x0, v0, lam0 = np.array([1.5, -0.7]), np.array([0.2, 0.1]), np.array([0.3, 0.7])
+    times = np.linspace(0.0, 5.0, 11)
+    sol = F.integrate_inertial(system, x0, v0, lam0, times)
+
+    def rhs(t, y):
+        return np.concatenate(system.field(y[:2], y[2:4], y[4:]))
+
+    ref = solve_ivp(rhs, (0.0, 5.0), np.concatenate([x0, v0, lam0]), method="DOP853", t_eval=times, rtol=1e-12,
+                    atol=1e-13)
+    assert sol.success and ref.success
+    np.testing.assert_allclose(sol.x, ref.y[:2].T, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(sol.v, ref.y[2:4].T, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(sol.lam, ref.y[4:].T, rtol=1e-7, atol=1e-8)
+    # weights stay on the simplex to round-off, zero weights stay zero
+    assert np.all(sol.lam >= 0) and np.allclose(sol.lam.sum(axis=1), 1.0, atol=1e-14)
+    face = F.integrate_inertial(system, x0, v0, np.array([0.0, 1.0]), times)
+    assert face.success and np.all(face.lam[:, 0] == 0.0)
+
+
+def test_inertial_failure_is_reported_not_raised():
+    blow_up = P.quadratic(np.array([[-1.0]]))  # concave: the state grows like e^t
+    system = F.InertialFlow(blow_up, np.array([[[1.0]]]), 0.5, 1.0)
+    sol = F.integrate_inertial(system, [1.0], [0.0], [1.0], [0.0, 1e4])
+    assert not sol.success and sol.message
+
+
+def test_inertial_lyapunov_rates_match_finite_differences_of_w():
+    system = F.InertialFlow(P.pl_nonconvex(2), INERTIAL_P, 0.3, 0.8, 1.0, theta=1.5, score="adv")
+    x0, v0, lam0, tau = np.array([0.8, -0.4]), np.array([0.5, -0.2]), np.array([0.35, 0.65]), 0.7
+    times = np.array([0.0, 1e-4, 2e-4])
+    sol = F.integrate_inertial(system, x0, v0, lam0, np.concatenate([-times[:0:-1], times]) + 1.0)
+    w = (system.problem.value(sol.x) + 0.5 * system.beta * np.sum(sol.v**2, axis=1)
+         + tau * np.sum(sol.lam * np.log(sol.lam), axis=1))
+    central = (-w[4] + 8 * w[3] - 8 * w[1] + w[0]) / (12 * 1e-4)
+    rates = F.inertial_lyapunov_rates(system, sol.x[2], sol.v[2], sol.lam[2], tau)
+    assert rates.phase_space_rate == pytest.approx(central, rel=1e-6)
+    assert rates.claimed_bound == pytest.approx(rates.alignment_term + rates.damping_term + rates.variance_term)
+
+
+def test_inertial_lyapunov_rate_at_zero_gradient_is_minus_beta_gamma_v_squared():
+    system = F.InertialFlow(P.quadratic(np.eye(2)), np.array([np.eye(2), 2 * np.eye(2)]), 0.1, 1.0, -1.0)
+    rates = F.inertial_lyapunov_rates(system, np.zeros(2), [1.0, 2.0], [0.5, 0.5], 0.0)
+    assert rates.phase_space_rate == pytest.approx(-0.1 * 1.0 * 5.0, rel=1e-14)
+    assert rates.claimed_bound == pytest.approx(-(1.0 - 0.1) * 5.0, rel=1e-14)
+
+
+def test_selector_flow_is_the_replicator_with_the_alignment_score():
+    bases = F.scaled_bases([0.5, 2.0, 1.0], 2)
+    flow = F.selector_flow(QUAD, bases, theta=3.0)
+    assert flow.weight_dynamics == "rep" and flow.score == "align" and flow.theta == 3.0
+    x, lam = np.array([1.0, -0.5]), np.array([0.2, 0.3, 0.5])
+    g = QUAD.grad(x)
+    h = -np.array([0.5, 2.0, 1.0]) * float(g @ g)
+    xdot, lamdot = flow.field(x, lam)
+    np.testing.assert_allclose(lamdot, 3.0 * lam * (h - lam @ h), rtol=1e-13)
+    np.testing.assert_allclose(xdot, -(lam @ np.array([0.5, 2.0, 1.0])) * g, rtol=1e-13)
+    # every vertex and the fibre {x*} x simplex are invariant
+    assert not np.any(flow.field(x, np.eye(3)[1])[1])
+    assert not np.any(np.concatenate(flow.field(np.zeros(2), lam)))
+
+
+def test_selector_jacobian_matches_the_closed_form_on_a_scalar_quadratic():
+    # f = a x^2/2, d_j = c_j f', at (0, e_i): dx' = -c_i a x, lambda_j' = O(x^2 lambda_j) -> zero rows
+    a, c = 2.0, np.array([0.5, 2.0])
+    flow = F.selector_flow(P.quadratic(np.array([[a]])), F.scaled_bases(c, 1), theta=1.5)
+    jac = F.selector_jacobian(flow, [0.0], 1)
+    np.testing.assert_allclose(jac, [[-c[1] * a, 0.0], [0.0, 0.0]], atol=1e-8)
+    off = F.selector_jacobian(flow, [0.3], 0)  # away from x*: lambda_1' = theta l1 (h_1 - h_0) at l1 = 0
+    g = a * 0.3
+    assert off[1, 1] == pytest.approx(1.5 * (-(c[1] - c[0]) * g * g), rel=1e-6)
+
+
+def test_switched_mixture_matches_piecewise_closed_forms():
+    bases = F.scaled_bases([1.0, 3.0], 1)
+    problem = P.quadratic(np.array([[1.0]]))
+    weights = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    switches = np.array([0.4, 1.0])
+    times = np.linspace(0.0, 2.0, 21)
+    sol = F.integrate_switched_mixture(problem, bases, weights, switches, [2.0], times)
+    rate = np.where(times < 0.4, 1.0, np.where(times < 1.0, 3.0, 2.0))
+    exponent = np.where(times < 0.4, times, np.where(times < 1.0, 0.4 + 3.0 * (times - 0.4),
+                                                       0.4 + 1.8 + 2.0 * (times - 1.0)))
+    assert sol.success
+    np.testing.assert_allclose(sol.x[:, 0], 2.0 * np.exp(-exponent), rtol=1e-8)
+    np.testing.assert_allclose(sol.lam @ np.array([1.0, 3.0]), rate)
+
+
+# ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -481,6 +624,34 @@ def test_adaptive_sgd_keeps_weights_on_simplex_and_favours_aligned_base_with_adv
                                n_runs=2), "n_runs"),
         (lambda: F.lyapunov_rates(F.CoupledFlow(QUAD, SPD), [1.0, 1.0], [1.0, 0.0, 0.0], -1.0), "tau"),
         (lambda: F.FunctionalTracker("f", 3.0), "callable"),
+        (lambda: F.InertialFlow(QUAD, np.eye(2), 0.1, 0.5), "shape"),
+        (lambda: F.InertialFlow(QUAD, np.array([[[1.0, 2.0], [0.0, 1.0]]]), 0.1, 0.5), "symmetric"),
+        (lambda: F.InertialFlow(QUAD, np.array([-np.eye(2)]), 0.1, 0.5), "positive definite"),
+        (lambda: F.InertialFlow(QUAD, PRECONDITIONERS, 0.0, 0.5), "beta"),
+        (lambda: F.InertialFlow(QUAD, PRECONDITIONERS, 0.1, 1.5), "gamma"),
+        (lambda: F.InertialFlow(QUAD, PRECONDITIONERS, 0.1, 0.5, momentum_sign=0.5), "momentum_sign"),
+        (lambda: F.InertialFlow(QUAD, PRECONDITIONERS, 0.1, 0.5, theta=-1.0), "theta"),
+        (lambda: F.InertialFlow(QUAD, PRECONDITIONERS, 0.1, 0.5, score="advantage"), "score"),
+        (lambda: F.integrate_inertial(F.InertialFlow(QUAD, PRECONDITIONERS, 0.1, 0.5), [1.0, 1.0], [0.0, 0.0],
+                                      [0.5, 0.5, 0.5], [0.0, 1.0]), "simplex"),
+        (lambda: F.integrate_inertial(F.InertialFlow(QUAD, PRECONDITIONERS, 0.1, 0.5), [1.0, 1.0], [0.0],
+                                      [1.0, 0.0, 0.0], [0.0, 1.0]), "v"),
+        (lambda: F.integrate_inertial(F.InertialFlow(QUAD, PRECONDITIONERS, 0.1, 0.5), [1.0, 1.0], [0.0, 0.0],
+                                      [1.0, 0.0, 0.0], [1.0, 0.0]), "t_eval"),
+        (lambda: F.inertial_lyapunov_rates(F.InertialFlow(QUAD, PRECONDITIONERS, 0.1, 0.5), [1.0, 1.0], [0.0, 0.0],
+                                           [1.0, 0.0, 0.0], 1.0), "interior"),
+        (lambda: F.inertial_recursion(F.InertialFlow(QUAD, PRECONDITIONERS, 0.1, 0.5), [1.0, 1.0], [0.0, 0.0],
+                                      [1.0, 0.0, 0.0], 0.0, 5), "step_size"),
+        (lambda: F.inertial_recursion(F.InertialFlow(QUAD, PRECONDITIONERS, 0.1, 0.5), [1.0, 1.0], [0.0, 0.0],
+                                      [1.0, 0.0, 0.0], 0.1, 5, record=[7]), "record"),
+        (lambda: F.inertial_recursion_quadratic(F.InertialFlow(P.pl_nonconvex(2), PRECONDITIONERS, 0.1, 0.5),
+                                                [1.0, 1.0], [0.0, 0.0], [1.0, 0.0, 0.0], 0.1, np.array([3])),
+         "not quadratic"),
+        (lambda: F.selector_jacobian(F.CoupledFlow(QUAD, SPD, "proj"), [0.0, 0.0], 0), "rep"),
+        (lambda: F.selector_jacobian(F.selector_flow(QUAD, SPD), [0.0, 0.0], 3), "vertex"),
+        (lambda: F.integrate_switched_mixture(QUAD, SPD, np.eye(3), [0.5], [1.0, 1.0], [0.0, 1.0]), "switch_times"),
+        (lambda: F.integrate_switched_mixture(QUAD, SPD, np.eye(3)[:2], [2.0], [1.0, 1.0], [0.0, 1.0]),
+         "switch_times"),
     ],
 )
 def test_bad_input_raises_value_error(call, match):

@@ -13,10 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-import scipy.linalg
 
 from proofs_checks.trailmix import _coupled_helpers as ch
-from proofs_checks.trailmix import _inertial_helpers as ih
 from proofs_checks.trailmix import preconditioned_inertial, same_timescale, selectors
 from sims import trailmix_coupled_flow
 from theorylab import flows, problems, simplex
@@ -160,62 +158,8 @@ def test_ray_test_finds_the_logistic_escape_direction_and_bounds_a_quadratic():
     assert bounded
 
 
-def test_inertial_recursion_matches_a_hand_iteration():
-    problem = problems.quadratic(np.array([[2.0]]))
-    system = ih.InertialSystem(problem, np.array([[[0.5]], [[1.5]]]), beta=0.3, gamma=0.6, momentum_sign=-1.0)
-    lam = np.array([0.25, 0.75])
-    x, v, alpha = 1.0, 0.2, 0.1
-    p_bar = 0.25 * 0.5 + 0.75 * 1.5
-    for _ in range(5):
-        pg = p_bar * 2.0 * x
-        x, v = x - alpha * (pg + 0.3 * v), 0.4 * v - pg
-    path = ih.inertial_recursion(system, np.array([1.0]), np.array([0.2]), lam, alpha, 5)
-    assert path["x"][-1, 0] == pytest.approx(x, rel=1e-14) and path["v"][-1, 0] == pytest.approx(v, rel=1e-14)
-
-
-@pytest.mark.parametrize("sign", [-1.0, 1.0])
-def test_matrix_power_recursion_matches_the_step_by_step_loop(sign):
-    a = np.array([[2.0, 0.3], [0.3, 1.0]])
-    preconditioners = np.array([np.eye(2) * 0.7, np.diag([0.4, 1.1])])
-    system = ih.InertialSystem(problems.quadratic(a, x_star=[1.0, -1.0]), preconditioners, 0.2, 0.5, sign)
-    lam, x0, v0 = np.array([0.6, 0.4]), np.array([1.0, 2.0]), np.array([0.3, -0.1])
-    steps = np.array([0, 7, 300])
-    loop = ih.inertial_recursion(system, x0, v0, lam, 0.05, 300, record=steps)
-    powers = ih.linear_recursion_states(system, x0, v0, lam, 0.05, steps)
-    np.testing.assert_allclose(powers["x"], loop["x"], rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(powers["v"], loop["v"], rtol=1e-12, atol=1e-13)
-
-
-def test_matrix_power_recursion_rejects_a_non_quadratic():
-    system = ih.InertialSystem(problems.pl_nonconvex(1), np.array([[[1.0]]]), 0.2, 0.5)
-    with pytest.raises(ValueError, match="not quadratic"):
-        ih.linear_recursion_states(system, np.ones(1), np.zeros(1), np.ones(1), 0.1, np.array([3]))
-
-
-@pytest.mark.parametrize("sign", [-1.0, 1.0])
-def test_integrate_inertial_matches_the_matrix_exponential(sign):
-    a = np.array([[2.0, 0.3], [0.3, 1.0]])
-    p = np.array([np.eye(2) * 0.7, np.diag([0.4, 1.1])])
-    lam = np.array([0.6, 0.4])
-    system = ih.InertialSystem(problems.quadratic(a), p, 0.2, 0.5, sign)
-    b = system.mixture(lam) @ a
-    generator = np.block([[-b, sign * 0.2 * np.eye(2)], [-b, -0.5 * np.eye(2)]])
-    state0 = np.array([1.0, -2.0, 0.5, 0.3])
-    path = ih.integrate_inertial(system, state0[:2], state0[2:], lam, np.array([0.0, 1.5]))
-    exact = scipy.linalg.expm(1.5 * generator) @ state0
-    np.testing.assert_allclose(np.concatenate([path["x"][-1], path["v"][-1]]), exact, rtol=1e-8, atol=1e-10)
-
-
-def test_phase_space_rate_at_zero_gradient_is_minus_beta_gamma_v_squared():
-    system = ih.InertialSystem(problems.quadratic(np.eye(2)), np.array([np.eye(2), 2 * np.eye(2)]), 0.1, 1.0, -1.0)
-    v = np.array([1.0, 2.0])
-    rates = ih.phase_space_rates(system, np.zeros(2), v, np.array([0.5, 0.5]), 0.0)
-    assert rates["rate"] == pytest.approx(-0.1 * 1.0 * 5.0, rel=1e-14)
-    assert rates["claimed_bound"] == pytest.approx(-(1.0 - 0.1) * 5.0, rel=1e-14)
-
-
 def test_slaved_limit_is_the_scalar_exponential():
-    system = ih.InertialSystem(problems.quadratic(np.array([[3.0]])), np.array([[[0.5]], [[0.5]]]), 0.2, 0.8, -1.0)
+    system = flows.InertialFlow(problems.quadratic(np.array([[3.0]])), np.array([[[0.5]], [[0.5]]]), 0.2, 0.8, -1.0)
     times = np.array([0.0, 1.0])
     x = preconditioned_inertial._slaved_limit(system, np.array([0.5, 0.5]), np.array([2.0]), times)
     assert x[-1, 0] == pytest.approx(2.0 * math.exp(-(1 - 0.2 / 0.8) * 0.5 * 3.0), rel=1e-9)
@@ -327,25 +271,25 @@ def test_lemma10_refutes_when_the_engine_reports_the_largest_eigenvalue(monkeypa
 
 
 def test_lemma11_corrected_refutes_a_wrong_damping_sign(monkeypatch):
-    original = ih.InertialSystem.field
+    original = flows.InertialFlow.field
 
     def undamped(self, x, v, lam):
         xdot, vdot, lamdot = original(self, x, v, lam)
         return xdot, vdot + 2 * self.gamma * v, lamdot
 
-    monkeypatch.setattr(ih.InertialSystem, "field", undamped)
+    monkeypatch.setattr(flows.InertialFlow, "field", undamped)
     _assert_refuted("trailmix.lemma11.momentum-minus.corrected")
 
 
 def test_eq152_corrected_refutes_a_recursion_without_momentum(monkeypatch):
-    original = preconditioned_inertial.linear_recursion_states
+    original = preconditioned_inertial._recursion_states
 
     def without_momentum(system, x0, v0, lam, alpha, steps):
-        plain = ih.InertialSystem(system.problem, system.preconditioners, 1e-12, system.gamma,
-                                  system.momentum_sign)
+        plain = flows.InertialFlow(system.problem, system.preconditioners, 1e-12, system.gamma,
+                                   system.momentum_sign)
         return original(plain, x0, v0, lam, alpha, steps)
 
-    monkeypatch.setattr(preconditioned_inertial, "linear_recursion_states", without_momentum)
+    monkeypatch.setattr(preconditioned_inertial, "_recursion_states", without_momentum)
     _assert_refuted("trailmix.eq152.corrected")
 
 
@@ -364,3 +308,34 @@ def test_theorem7_def3_refutes_when_the_scores_rotate(monkeypatch):
 def test_theorem15_closed_refutes_if_the_jacobian_were_stable(monkeypatch):
     monkeypatch.setattr(selectors, "_jacobian_eigenvalues", lambda case: [complex(-1.0, 0.0)])
     _assert_refuted("trailmix.theorem15.nbhd-closed")
+
+
+def test_theorem10_convergence_refutes_a_trajectory_that_stalls_off_the_critical_point(monkeypatch):
+    original = flows.integrate_inertial
+
+    def stalled(system, x0, v0, lam0, t_eval, **kwargs):
+        sol = original(system, x0, v0, lam0, t_eval, **kwargs)
+        return flows.InertialSolution(sol.t, sol.x + 1.0, sol.v, sol.lam, sol.success, sol.message)
+
+    monkeypatch.setattr(flows, "integrate_inertial", stalled)
+    _assert_refuted("trailmix.theorem10.convergence")
+
+
+def test_theorem8_switching_trajectory_matches_the_piecewise_closed_form():
+    # 1-D quadratic f = x^2 (a = 2), B-SCALED: x(t) = x0 exp(-a int_0^t c(lambda(s)) ds)
+    problem = problems.quadratic(np.array([[2.0]]))
+    c = np.array([0.5, 3.0])
+    case = {"dynamics": "switching", "K": 2, "x0": np.array([1.5])}
+    times = np.linspace(0.0, 2.0, 201)
+    xs, lams = same_timescale._theorem8_trajectory(case, problem, flows.scaled_bases(c, 1), times,
+                                                    np.random.default_rng(4))
+    rng = np.random.default_rng(4)  # the same draws as the trajectory: pieces, switch times, weights
+    n_pieces = int(rng.integers(2, 12))
+    switches = np.sort(rng.uniform(times[0], times[-1], size=n_pieces - 1))
+    weights = rng.dirichlet(np.ones(2), size=n_pieces)
+    edges = np.concatenate([[0.0], switches])
+    rates_ = 2.0 * (weights @ c)
+    exponent = np.array([np.sum(rates_ * np.clip(t - edges, 0.0, np.diff(np.concatenate([edges, [np.inf]]))))
+                         for t in times])
+    np.testing.assert_allclose(xs[:, 0], 1.5 * np.exp(-exponent), rtol=1e-7)
+    np.testing.assert_allclose(lams, weights[np.searchsorted(switches, times, side="right")], rtol=1e-14)

@@ -32,6 +32,13 @@ property searches. Trackers (:class:`FunctionalTracker`,
 dense grid and flag increases of functionals claimed to be non-increasing.
 :func:`mixture_sgd` runs the discrete recursions (3)/(94)--(95) of the rate
 theorems.
+
+Also: the selector system (221)--(222) (:func:`selector_flow`,
+:func:`selector_jacobian`), the fixed-mixture flow with a piecewise-constant
+λ(t) (:func:`integrate_switched_mixture`), and the inertial system
+(148)--(154) of App. F.2 (:class:`InertialFlow`, :func:`integrate_inertial`,
+:func:`inertial_recursion`, :func:`inertial_recursion_quadratic`,
+:func:`inertial_lyapunov_rates`).
 """
 
 from __future__ import annotations
@@ -61,10 +68,16 @@ __all__ = [
     "FinitenessTracker",
     "FlowSolution",
     "FunctionalTracker",
+    "InertialFlow",
+    "InertialRates",
+    "InertialSolution",
+    "InertialTrace",
     "LyapunovRates",
+    "MOMENTUM_SIGNS",
     "SGDTrace",
     "SimplexTracker",
     "StepSchedule",
+    "SwitchedMixtureSolution",
     "TrackReport",
     "Tracker",
     "custom_bases",
@@ -72,14 +85,21 @@ __all__ = [
     "entropy_tracker",
     "find_increases",
     "free_energy_tracker",
+    "inertial_lyapunov_rates",
+    "inertial_recursion",
+    "inertial_recursion_quadratic",
     "integrate_batch",
     "integrate_flow",
+    "integrate_inertial",
+    "integrate_switched_mixture",
     "linear_meta_score",
     "lyapunov_rates",
     "mixture_sgd",
     "objective_tracker",
     "preconditioned_bases",
     "scaled_bases",
+    "selector_flow",
+    "selector_jacobian",
     "two_timescale_flow",
 ]
 
@@ -1687,3 +1707,695 @@ def mixture_sgd(
         step_sizes=alphas,
         finite=finite,
     )
+
+
+# ---------------------------------------------------------------------------
+# selector system (221)-(222)
+# ---------------------------------------------------------------------------
+
+
+def selector_flow(problem: Problem, bases: BaseDirections, theta: float = 1.0) -> CoupledFlow:
+    r"""The selector system (221)--(222) of TrailMix App. L (catalogue Engines §2 (F)).
+
+    .. math::
+
+        \dot x = -\sum_j\lambda_j d_j(x), \qquad
+        \dot\lambda_j = \theta\lambda_j\bigl(h_j - \textstyle\sum_l\lambda_lh_l\bigr), \qquad
+        h_j = -\langle\nabla f(x), d_j(x)\rangle,
+
+    i.e. the replicator form (C) with the Def. 3(1) score. Every vertex
+    :math:`e_i` is invariant, and so is :math:`\{x^*\}\times\Delta_K` at a
+    critical point :math:`x^*` (there :math:`d_j = 0` and :math:`h = 0`).
+
+    Parameters
+    ----------
+    problem : Problem
+        Objective :math:`f`.
+    bases : BaseDirections
+        Base directions :math:`d_j`.
+    theta : float, optional
+        Replicator rate :math:`\theta \ge 0`.
+
+    Returns
+    -------
+    CoupledFlow
+        ``weight_dynamics="rep"``, ``score="align"``.
+    """
+    return CoupledFlow(problem, bases, weight_dynamics="rep", score="align", theta=theta)
+
+
+def selector_jacobian(flow: CoupledFlow, x_star: ArrayLike, vertex: int, *, step: float = 1e-6) -> FloatArray:
+    r"""Jacobian of a replicator flow at :math:`(x^*, e_i)` in reduced simplex coordinates.
+
+    Coordinates :math:`(x, (\lambda_j)_{j\ne i})` with
+    :math:`\lambda_i = 1 - \sum_{j\ne i}\lambda_j`; the derivative is taken
+    by central differences with step ``step`` (relative to
+    :math:`\max(1, |x^*_k|)` in :math:`x`), one-sided (forward) in the
+    :math:`\lambda_j`, which must stay :math:`\ge 0`. The field is evaluated
+    through the batched internals, so points slightly off the simplex are
+    not rejected. The error is :math:`O(\text{step}^2)` in :math:`x` and
+    :math:`O(\text{step})` in :math:`\lambda` for smooth fields.
+
+    Parameters
+    ----------
+    flow : CoupledFlow
+        A ``"rep"`` flow (for example :func:`selector_flow`).
+    x_star : array_like
+        Point :math:`x^*`, shape ``(d,)``.
+    vertex : int
+        Index :math:`i` of the vertex :math:`e_i`.
+    step : float, optional
+        Finite-difference step (``> 0``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(d + K - 1, d + K - 1)``.
+    """
+    if not isinstance(flow, CoupledFlow) or flow.weight_dynamics != "rep":
+        raise ValueError("flow must be a CoupledFlow with weight_dynamics='rep'")
+    d, k = flow.dim, flow.n_bases
+    pts, single = _as_points(x_star, d, "x_star")
+    if not single:
+        raise ValueError(f"x_star must be a single point of shape ({d},)")
+    i = _positive_int(vertex, "vertex", 0)
+    if i >= k:
+        raise ValueError(f"vertex must be in 0..{k - 1}; got {vertex}")
+    h_step = _finite_scalar(step, "step", positive=True)
+    others = [j for j in range(k) if j != i]
+
+    def reduced_field(z: FloatArray) -> FloatArray:
+        x = z[None, :d]
+        lam = np.zeros((1, k))
+        lam[0, others] = z[d:]
+        lam[0, i] = 1.0 - float(np.sum(z[d:]))
+        _, xdot, h = flow._terms(x, lam)
+        lamdot = flow.theta * lam * (h - np.sum(lam * h, axis=1, keepdims=True))
+        return np.concatenate([xdot[0], lamdot[0, others]])
+
+    z0 = np.concatenate([pts[0], np.zeros(k - 1)])
+    n = z0.size
+    jac = np.empty((n, n))
+    f0 = reduced_field(z0)
+    for col in range(n):
+        e = np.zeros(n)
+        if col < d:
+            e[col] = h_step * max(1.0, abs(z0[col]))
+            jac[:, col] = (reduced_field(z0 + e) - reduced_field(z0 - e)) / (2 * e[col])
+        else:
+            e[col] = h_step
+            jac[:, col] = (reduced_field(z0 + e) - f0) / h_step
+    return jac
+
+
+# ---------------------------------------------------------------------------
+# piecewise-constant ("switching") mixtures
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SwitchedMixtureSolution:
+    r"""Result of :func:`integrate_switched_mixture`.
+
+    Attributes
+    ----------
+    t : numpy.ndarray
+        Output times, ``(n,)``.
+    x : numpy.ndarray
+        :math:`x(t)`, ``(n, d)`` (NaN after a failure).
+    lam : numpy.ndarray
+        :math:`\lambda(t)` (right-continuous), ``(n, K)``.
+    success : bool
+        Whether every piece was integrated and the states are finite.
+    message : str
+        Solver message (first failure if any).
+    """
+
+    t: FloatArray
+    x: FloatArray
+    lam: FloatArray
+    success: bool
+    message: str
+
+
+def integrate_switched_mixture(
+    problem: Problem,
+    bases: BaseDirections,
+    weights: ArrayLike,
+    switch_times: ArrayLike,
+    x0: ArrayLike,
+    t_eval: ArrayLike,
+    *,
+    method: str = "LSODA",
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+) -> SwitchedMixtureSolution:
+    r"""The fixed-mixture flow (A) with a piecewise-constant mixture :math:`\lambda(t)`.
+
+    .. math::
+
+        \dot x = -\sum_i\lambda_i(t)\,d_i(x), \qquad
+        \lambda(t) = \lambda^{(m)} \ \text{on}\ [s_m, s_{m+1}),
+
+    with :math:`s_0 = t_0` (``t_eval[0]``) and the last piece ending at
+    ``t_eval[-1]``: an "adversarial" λ(t) for bounds that must hold for any
+    weight path (Theorem 8). Each piece is integrated with ``solve_ivp``
+    (dense output) from the end state of the previous one.
+
+    Parameters
+    ----------
+    problem : Problem
+        Objective.
+    bases : BaseDirections
+        Base directions.
+    weights : array_like
+        :math:`\lambda^{(0)}, \dots, \lambda^{(M)}` on :math:`\Delta_K`, shape ``(M + 1, K)``.
+    switch_times : array_like
+        :math:`s_1 \le \dots \le s_M` inside ``[t_eval[0], t_eval[-1]]``, shape ``(M,)``.
+    x0 : array_like
+        :math:`x(t_0)`, shape ``(d,)``.
+    t_eval : array_like
+        Increasing output times.
+    method, rtol, atol
+        ``solve_ivp`` settings (catalogue: ``1e-10``, ``1e-12``).
+
+    Returns
+    -------
+    SwitchedMixtureSolution
+        Failures are reported in ``success``/``message``, never raised.
+    """
+    if not isinstance(problem, Problem) or not isinstance(bases, BaseDirections):
+        raise ValueError("problem must be a Problem and bases BaseDirections")
+    if bases.dim != problem.dim:
+        raise ValueError(f"bases have dimension {bases.dim} but the problem has {problem.dim}")
+    d, k = problem.dim, bases.n_bases
+    lam_rows, _ = _simplex_rows(weights, k, "weights")
+    switches = np.atleast_1d(_finite_array(switch_times, "switch_times", "a finite non-decreasing 1-D array"))
+    if switches.ndim != 1 or switches.size != lam_rows.shape[0] - 1:
+        raise ValueError(f"switch_times must have shape ({lam_rows.shape[0] - 1},) for {lam_rows.shape[0]} "
+                         f"weight vectors; got {switches.shape}")
+    times = _finite_array(t_eval, "t_eval", "a finite strictly increasing 1-D array")
+    if times.ndim != 1 or times.size < 2 or np.any(np.diff(times) <= 0):
+        raise ValueError("t_eval must be a strictly increasing 1-D array with at least 2 times")
+    if np.any(np.diff(switches) < 0) or np.any(switches < times[0]) or np.any(switches > times[-1]):
+        raise ValueError(f"switch_times must be non-decreasing inside [{times[0]}, {times[-1]}]")
+    x_init, single = _as_points(x0, d, "x0")
+    if not single:
+        raise ValueError(f"x0 must be a single point of shape ({d},)")
+    rtol, atol = _check_solver_settings(method, rtol, atol)
+    edges = np.concatenate([[times[0]], switches, [times[-1]]])
+    out = np.full((times.size, d), np.nan)
+    piece = np.clip(np.searchsorted(switches, times, side="right"), 0, lam_rows.shape[0] - 1)
+    x = x_init[0].copy()
+    success, message = True, "integrated to t_eval[-1]"
+    for m in range(edges.size - 1):
+        t0, t1 = float(edges[m]), float(edges[m + 1])
+        if t1 <= t0:
+            continue
+        lam = lam_rows[m][None, :]
+
+        def rhs(t: float, y: FloatArray, lam: FloatArray = lam) -> FloatArray:
+            pts = y[None, :]
+            return -np.einsum("nk,nkd->nd", lam, bases._directions(pts, problem._grad(pts)))[0]
+
+        with np.errstate(all="ignore"):
+            sol = solve_ivp(rhs, (t0, t1), x, method=method, rtol=rtol, atol=atol, dense_output=True)
+        if sol.status != 0 or not np.all(np.isfinite(sol.y)):
+            success, message = False, f"piece {m} on [{t0:g}, {t1:g}]: {sol.message}"
+            break
+        last = m == edges.size - 2
+        sel = (times >= t0) & ((times < t1) | last)
+        if sel.any():
+            out[sel] = sol.sol(times[sel]).T
+        x = sol.y[:, -1]
+    if success and not np.all(np.isfinite(out)):
+        success, message = False, "non-finite state along the switching trajectory"
+    return SwitchedMixtureSolution(times, out, lam_rows[piece], success, message)
+
+
+# ---------------------------------------------------------------------------
+# inertial system (148)-(154)
+# ---------------------------------------------------------------------------
+
+#: Momentum signs of (148)/(152): ``"minus"`` as printed, ``"plus"`` the flipped reading.
+MOMENTUM_SIGNS = {"minus": -1.0, "plus": 1.0}
+
+
+@dataclass(frozen=True, eq=False)
+class InertialFlow:
+    r"""The inertial mixed system of TrailMix App. F.2 (Def. 6, Lemma 11; catalogue Engines §2 (E)).
+
+    Continuous time (152)--(154):
+
+    .. math::
+
+        \dot x = -\bar P\nabla f(x) + s\,\beta v, \qquad
+        \dot v = -\gamma v - \bar P\nabla f(x), \qquad
+        \dot\lambda_i = \theta\lambda_i\bigl(h_i - \textstyle\sum_j\lambda_jh_j\bigr),
+
+    with :math:`\bar P = \sum_i\lambda_iP_i`, the momentum sign :math:`s = -1`
+    as printed or :math:`s = +1`, and the Def. 3 scores of the directions
+    :math:`d_i = P_i\nabla f` (``"align"``: :math:`h_i = -\langle\nabla f, P_i\nabla f\rangle`;
+    ``"adv"``: :math:`h_i = \langle\nabla f, P_i\nabla f\rangle - \sum_j\lambda_j\langle\nabla f, P_j\nabla f\rangle`).
+    Discrete time (148)--(149) with a constant step :math:`\alpha` and fixed weights:
+
+    .. math::
+
+        x_{t+1} = x_t - \alpha\bigl(\bar P\nabla f(x_t) - s\,\beta v_t\bigr), \qquad
+        v_{t+1} = (1 - \gamma)v_t - \bar P\nabla f(x_t).
+
+    The phase-space function of Lemma 11 is
+    :math:`\mathcal W = f + \tfrac\beta2\|v\|^2 - \tau H(\lambda)` (150)
+    (:func:`inertial_lyapunov_rates`).
+
+    Parameters
+    ----------
+    problem : Problem
+        Objective :math:`f`.
+    preconditioners : array_like
+        Constant symmetric positive definite :math:`P_i`, shape ``(K, d, d)``.
+    beta : float
+        Momentum coupling :math:`\beta > 0`.
+    gamma : float
+        Damping :math:`\gamma \in (0, 1]`.
+    momentum_sign : float, optional
+        :math:`s \in \{-1, +1\}` (see :data:`MOMENTUM_SIGNS`).
+    theta : float, optional
+        Replicator rate :math:`\theta \ge 0` (0: fixed weights).
+    score : {"align", "adv"}, optional
+        Meta-score (Definition 3).
+    """
+
+    problem: Problem
+    preconditioners: FloatArray
+    beta: float
+    gamma: float
+    momentum_sign: float = -1.0
+    theta: float = 0.0
+    score: str = "align"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.problem, Problem):
+            raise ValueError(f"problem must be a Problem; got {type(self.problem).__name__}")
+        d = self.problem.dim
+        what = f"a finite (K, {d}, {d}) array of symmetric positive definite matrices"
+        p = _finite_array(self.preconditioners, "preconditioners", what)
+        if p.ndim != 3 or p.shape[0] == 0 or p.shape[1:] != (d, d):
+            raise ValueError(f"preconditioners must be {what}; got shape {p.shape}")
+        asym = float(np.max(np.abs(p - np.swapaxes(p, 1, 2))))
+        if asym > 1e-12 * max(1.0, float(np.max(np.abs(p)))):
+            raise ValueError(f"preconditioners must be symmetric; got max |P - P^T| = {asym:.3g}")
+        p = 0.5 * (p + np.swapaxes(p, 1, 2))
+        lam_min = np.linalg.eigvalsh(p)[:, 0]
+        if np.any(lam_min <= 0.0):
+            raise ValueError(f"preconditioners must be positive definite; got lambda_min = {lam_min.min():.3g}")
+        beta = _finite_scalar(self.beta, "beta", positive=True)
+        gamma = _finite_scalar(self.gamma, "gamma", positive=True)
+        if gamma > 1.0:
+            raise ValueError(f"gamma must be in (0, 1]; got {gamma}")
+        if self.momentum_sign not in (-1.0, 1.0):
+            raise ValueError(f"momentum_sign must be -1 or +1; got {self.momentum_sign!r}")
+        theta = _finite_scalar(self.theta, "theta")
+        if theta < 0.0:
+            raise ValueError(f"theta must be >= 0; got {theta}")
+        if self.score not in _SCORES:
+            raise ValueError(f"score must be one of {_SCORES}; got {self.score!r}")
+        object.__setattr__(self, "preconditioners", p)
+        object.__setattr__(self, "beta", beta)
+        object.__setattr__(self, "gamma", gamma)
+        object.__setattr__(self, "momentum_sign", float(self.momentum_sign))
+        object.__setattr__(self, "theta", theta)
+        object.__setattr__(self, "_alignment", lam_min)
+
+    @property
+    def dim(self) -> int:
+        """Dimension :math:`d` of :math:`x` and :math:`v`."""
+        return self.problem.dim
+
+    @property
+    def n_bases(self) -> int:
+        """Number :math:`K` of preconditioners."""
+        return self.preconditioners.shape[0]
+
+    @property
+    def alignment(self) -> FloatArray:
+        r"""Alignment constants :math:`c_i = \lambda_{\min}(P_i)` (Lemma 10)."""
+        return self._alignment
+
+    def mixture(self, lam: ArrayLike) -> FloatArray:
+        r"""Mixed preconditioner :math:`\bar P = \sum_i\lambda_iP_i`, shape ``(d, d)``."""
+        return np.einsum("k,kij->ij", np.asarray(lam, dtype=np.float64), self.preconditioners)
+
+    def scores(self, g: ArrayLike, lam: ArrayLike) -> FloatArray:
+        r"""Definition 3 scores of :math:`d_i = P_ig` for the gradient ``g``, shape ``(K,)``."""
+        g = np.asarray(g, dtype=np.float64)
+        a = np.einsum("i,kij,j->k", g, self.preconditioners, g)
+        return -a if self.score == "align" else a - float(np.asarray(lam, dtype=np.float64) @ a)
+
+    def field(self, x: ArrayLike, v: ArrayLike, lam: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+        r"""Vector field :math:`(\dot x, \dot v, \dot\lambda)` of (152)--(154) at one state (no validation)."""
+        lam = np.asarray(lam, dtype=np.float64)
+        v = np.asarray(v, dtype=np.float64)
+        g = self.problem.grad(x)
+        pg = self.mixture(lam) @ g
+        xdot = -pg + self.momentum_sign * self.beta * v
+        vdot = -self.gamma * v - pg
+        h = self.scores(g, lam)
+        lamdot = self.theta * lam * (h - float(lam @ h))
+        return xdot, vdot, lamdot
+
+    def describe(self) -> dict[str, Any]:
+        """Parameters for reports."""
+        return {"beta": self.beta, "gamma": self.gamma, "momentum_sign": self.momentum_sign, "theta": self.theta,
+                "score": self.score, "c_i": self.alignment.round(6).tolist(), "objective": self.problem.name}
+
+
+def _inertial_state(flow: InertialFlow, x: ArrayLike, v: ArrayLike, lam: ArrayLike,
+                    interior: bool) -> tuple[FloatArray, FloatArray, FloatArray]:
+    d, k = flow.dim, flow.n_bases
+    pts, single = _as_points(x, d, "x")
+    vel, single_v = _as_points(v, d, "v")
+    if not (single and single_v):
+        raise ValueError(f"x and v must be single points of shape ({d},)")
+    rows, lam_single = _simplex_rows(lam, k)
+    if not lam_single:
+        raise ValueError(f"lam must be a single point of shape ({k},)")
+    if interior and np.any(rows[0] <= 0.0):
+        raise ValueError("lam must be in the interior of the simplex (all entries > 0) when tau > 0")
+    return pts[0], vel[0], rows[0]
+
+
+@dataclass(frozen=True)
+class InertialRates:
+    r"""Time derivative of :math:`\mathcal W` (150) at one state and the terms of (151).
+
+    Attributes
+    ----------
+    phase_space_rate : float
+        :math:`\dot{\mathcal W} = \langle\nabla f, \dot x\rangle + \beta\langle v, \dot v\rangle
+        - \tau\langle\nabla H(\lambda), \dot\lambda\rangle` (chain rule).
+    alignment_term : float
+        :math:`-c(\lambda)\|\nabla f\|^2`, :math:`c(\lambda) = \sum_i\lambda_i\lambda_{\min}(P_i)`.
+    damping_term : float
+        :math:`-(\gamma - \beta)\|v\|^2`.
+    variance_term : float
+        :math:`-\tau\theta\,\mathrm{Var}_\lambda(h)`.
+    claimed_bound : float
+        Right-hand side of (151), the sum of the three terms.
+    resolution : float
+        Rounding bound of these sums: :math:`64(d + K)d\varepsilon` times the
+        sum of the absolute values of the products involved.
+    """
+
+    phase_space_rate: float
+    alignment_term: float
+    damping_term: float
+    variance_term: float
+    claimed_bound: float
+    resolution: float
+
+
+def inertial_lyapunov_rates(flow: InertialFlow, x: ArrayLike, v: ArrayLike, lam: ArrayLike,
+                            tau: float) -> InertialRates:
+    r"""Exact :math:`\dot{\mathcal W}` along (152)--(154) by the chain rule, and the right-hand side of (151).
+
+    .. math::
+
+        \dot{\mathcal W} = \langle\nabla f, \dot x\rangle + \beta\langle v, \dot v\rangle
+        - \tau\langle\nabla H(\lambda), \dot\lambda\rangle, \qquad \nabla H = -(\log\lambda_i + 1)_i,
+
+        \text{(151): } -c(\lambda)\|\nabla f\|^2 - (\gamma - \beta)\|v\|^2 - \tau\theta\,\mathrm{Var}_\lambda(h).
+
+    Parameters
+    ----------
+    flow : InertialFlow
+        The system.
+    x, v : array_like
+        State, shape ``(d,)`` each.
+    lam : array_like
+        Weights on :math:`\Delta_K` (interior when ``tau > 0``).
+    tau : float
+        Temperature :math:`\tau \ge 0`.
+
+    Returns
+    -------
+    InertialRates
+    """
+    if not isinstance(flow, InertialFlow):
+        raise ValueError(f"flow must be an InertialFlow; got {type(flow).__name__}")
+    tau = _finite_scalar(tau, "tau")
+    if tau < 0.0:
+        raise ValueError(f"tau must be >= 0; got {tau}")
+    x, v, lam = _inertial_state(flow, x, v, lam, interior=tau > 0.0)
+    xdot, vdot, lamdot = flow.field(x, v, lam)
+    g = flow.problem.grad(x)
+    h = flow.scores(g, lam)
+    grad_entropy = -(np.log(lam) + 1.0) if tau > 0 else np.zeros_like(lam)
+    rate = math.fsum([float(g @ xdot), flow.beta * float(v @ vdot), -tau * float(grad_entropy @ lamdot)])
+    variance = float(lam @ (h - float(lam @ h)) ** 2)
+    c_lam = float(lam @ flow.alignment)
+    alignment_term = -c_lam * float(g @ g)
+    damping_term = -(flow.gamma - flow.beta) * float(v @ v)
+    variance_term = -tau * flow.theta * variance
+    p_norm = float(np.linalg.norm(flow.mixture(lam), 2))
+    magnitude = (p_norm * float(g @ g) + flow.beta * (1 + p_norm) * float(np.linalg.norm(g) * np.linalg.norm(v))
+                 + flow.beta * float(v @ v) + tau * float(np.abs(grad_entropy) @ np.abs(lamdot))
+                 + tau * flow.theta * float(lam @ h**2) + c_lam * float(g @ g))
+    resolution = 64 * (x.size + lam.size) * x.size * _EPS * magnitude
+    return InertialRates(rate, alignment_term, damping_term, variance_term,
+                         math.fsum([alignment_term, damping_term, variance_term]), resolution)
+
+
+@dataclass(frozen=True)
+class InertialSolution:
+    r"""Result of :func:`integrate_inertial`.
+
+    Attributes
+    ----------
+    t : numpy.ndarray
+        Output times, ``(n,)``.
+    x, v : numpy.ndarray
+        :math:`x(t)`, :math:`v(t)`, ``(n, d)`` each (the integrated part only after a failure).
+    lam : numpy.ndarray
+        :math:`\lambda(t)`, ``(n, K)``.
+    success : bool
+        Whether the whole span was integrated with finite states.
+    message : str
+        Solver message.
+    """
+
+    t: FloatArray
+    x: FloatArray
+    v: FloatArray
+    lam: FloatArray
+    success: bool
+    message: str
+
+
+def integrate_inertial(
+    flow: InertialFlow,
+    x0: ArrayLike,
+    v0: ArrayLike,
+    lam0: ArrayLike,
+    t_eval: ArrayLike,
+    *,
+    method: str = "LSODA",
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+) -> InertialSolution:
+    r"""Integrate (152)--(154) with :func:`scipy.integrate.solve_ivp` from ``t_eval[0]``.
+
+    The weights are integrated in log-coordinates on their support
+    (:math:`y_i = \log\lambda_i`, :math:`\dot y_i = \theta(h_i - \sum_j\lambda_jh_j)`,
+    :math:`\lambda = \mathrm{softmax}(y)`), so they stay on the simplex
+    to round-off; zero weights stay zero.
+
+    Parameters
+    ----------
+    flow : InertialFlow
+        The system.
+    x0, v0 : array_like
+        Initial state, shape ``(d,)`` each.
+    lam0 : array_like
+        Initial weights on :math:`\Delta_K` (zeros allowed).
+    t_eval : array_like
+        Strictly increasing output times; the integration starts at ``t_eval[0]``.
+    method, rtol, atol
+        ``solve_ivp`` settings (catalogue: ``1e-10``, ``1e-12``).
+
+    Returns
+    -------
+    InertialSolution
+        Failures are reported in ``success``/``message``, never raised.
+    """
+    if not isinstance(flow, InertialFlow):
+        raise ValueError(f"flow must be an InertialFlow; got {type(flow).__name__}")
+    x_init, v_init, lam_init = _inertial_state(flow, x0, v0, lam0, interior=False)
+    times = _finite_array(t_eval, "t_eval", "a finite strictly increasing 1-D array")
+    if times.ndim != 1 or times.size < 2 or np.any(np.diff(times) <= 0):
+        raise ValueError("t_eval must be a strictly increasing 1-D array with at least 2 times")
+    rtol, atol = _check_solver_settings(method, rtol, atol)
+    d, k = flow.dim, flow.n_bases
+    support = lam_init > 0
+
+    def weights(y: FloatArray) -> FloatArray:
+        lam = np.zeros(k)
+        w = np.exp(y - y.max())
+        lam[support] = w / w.sum()
+        return lam
+
+    def rhs(t: float, state: FloatArray) -> FloatArray:
+        x, v, y = state[:d], state[d:2 * d], state[2 * d:]
+        lam = weights(y)
+        g = flow.problem._grad(x[None, :])[0]
+        pg = flow.mixture(lam) @ g
+        h = flow.scores(g, lam)[support]
+        ydot = flow.theta * (h - float(lam[support] @ h))
+        return np.concatenate([-pg + flow.momentum_sign * flow.beta * v, -flow.gamma * v - pg, ydot])
+
+    y0 = np.concatenate([x_init, v_init, np.log(lam_init[support])])
+    with np.errstate(all="ignore"):
+        sol = solve_ivp(rhs, (float(times[0]), float(times[-1])), y0, method=method, t_eval=times, rtol=rtol,
+                        atol=atol)
+    ok = sol.status == 0 and sol.y.shape[1] == times.size and bool(np.all(np.isfinite(sol.y)))
+    message = sol.message if ok else f"solve_ivp failed or produced non-finite states: {sol.message}"
+    lam = np.array([weights(y) for y in sol.y[2 * d:].T]).reshape(-1, k)
+    return InertialSolution(sol.t, sol.y[:d].T, sol.y[d:2 * d].T, lam, ok, message)
+
+
+@dataclass(frozen=True)
+class InertialTrace:
+    r"""Iterates of the inertial recursion (148)--(149).
+
+    Attributes
+    ----------
+    steps : numpy.ndarray
+        Recorded iteration indices, ``(n,)``.
+    x, v : numpy.ndarray
+        :math:`x_t`, :math:`v_t` at those indices, ``(n, d)`` each.
+    finite : bool
+        Whether every recorded iterate is finite.
+    """
+
+    steps: NDArray[np.intp]
+    x: FloatArray
+    v: FloatArray
+    finite: bool
+
+
+def _recursion_inputs(flow: InertialFlow, x0: ArrayLike, v0: ArrayLike, lam: ArrayLike,
+                      step_size: float) -> tuple[FloatArray, FloatArray, FloatArray, float]:
+    if not isinstance(flow, InertialFlow):
+        raise ValueError(f"flow must be an InertialFlow; got {type(flow).__name__}")
+    x, v, weights = _inertial_state(flow, x0, v0, lam, interior=False)
+    return x, v, weights, _finite_scalar(step_size, "step_size", positive=True)
+
+
+def inertial_recursion(flow: InertialFlow, x0: ArrayLike, v0: ArrayLike, lam: ArrayLike, step_size: float,
+                       n_steps: int, record: ArrayLike | None = None) -> InertialTrace:
+    r"""The recursion (148)--(149) with fixed weights and a constant step, step by step.
+
+    .. math::
+
+        x_{t+1} = x_t - \alpha\bigl(\bar P\nabla f(x_t) - s\,\beta v_t\bigr), \qquad
+        v_{t+1} = (1 - \gamma)v_t - \bar P\nabla f(x_t).
+
+    Parameters
+    ----------
+    flow : InertialFlow
+        The system (``theta`` is not used: the weights are fixed).
+    x0, v0 : array_like
+        :math:`x_0`, :math:`v_0`, shape ``(d,)`` each.
+    lam : array_like
+        Fixed weights on :math:`\Delta_K`.
+    step_size : float
+        :math:`\alpha > 0`.
+    n_steps : int
+        Number of steps :math:`n \ge 0`.
+    record : array_like of int, optional
+        Iteration indices in ``0..n_steps`` to return (default: all).
+
+    Returns
+    -------
+    InertialTrace
+        A diverging recursion is reported by ``finite = False``.
+    """
+    x, v, weights, alpha = _recursion_inputs(flow, x0, v0, lam, step_size)
+    n = _positive_int(n_steps, "n_steps", 0)
+    wanted = np.arange(n + 1) if record is None else np.asarray(record, dtype=np.intp)
+    if wanted.ndim != 1 or np.any(wanted < 0) or np.any(wanted > n):
+        raise ValueError(f"record must be a 1-D array of iteration indices in 0..{n}")
+    p_bar = flow.mixture(weights)
+    keep = {int(i) for i in wanted}
+    xs: dict[int, FloatArray] = {}
+    vs: dict[int, FloatArray] = {}
+    if 0 in keep:
+        xs[0], vs[0] = x.copy(), v.copy()
+    sign_beta = flow.momentum_sign * flow.beta
+    with np.errstate(all="ignore"):
+        for step in range(1, n + 1):
+            pg = p_bar @ flow.problem._grad(x[None, :])[0]
+            x, v = x - alpha * (pg - sign_beta * v), (1.0 - flow.gamma) * v - pg
+            if step in keep:
+                xs[step], vs[step] = x.copy(), v.copy()
+            if not np.all(np.isfinite(x)):
+                break
+    x_out = np.array([xs.get(int(i), np.full(flow.dim, np.nan)) for i in wanted]).reshape(-1, flow.dim)
+    v_out = np.array([vs.get(int(i), np.full(flow.dim, np.nan)) for i in wanted]).reshape(-1, flow.dim)
+    finite = bool(np.all(np.isfinite(x_out)) and np.all(np.isfinite(v_out)))
+    return InertialTrace(wanted, x_out, v_out, finite)
+
+
+def inertial_recursion_quadratic(flow: InertialFlow, x0: ArrayLike, v0: ArrayLike, lam: ArrayLike,
+                                 step_size: float, steps: ArrayLike) -> InertialTrace:
+    r"""(148)--(149) for a quadratic :math:`f = \tfrac12(x - x^*)^\top A(x - x^*)` by matrix powers.
+
+    With :math:`B = \bar PA` and :math:`z = (x - x^*, v)` the recursion is
+    linear, :math:`z_{t+1} = Mz_t`,
+
+    .. math::
+
+        M = \begin{pmatrix} I - \alpha B & s\alpha\beta I \\ -B & (1 - \gamma)I \end{pmatrix},
+
+    so :math:`z_n = M^nz_0` (``numpy.linalg.matrix_power``, :math:`O(\log n)`
+    products) gives the iterates at any :math:`n` as :func:`inertial_recursion`
+    would, up to rounding.
+
+    Parameters
+    ----------
+    flow : InertialFlow
+        The system; its objective must be quadratic.
+    x0, v0, lam, step_size
+        As in :func:`inertial_recursion`.
+    steps : array_like of int
+        Iteration indices :math:`n \ge 0` to return.
+
+    Returns
+    -------
+    InertialTrace
+
+    Raises
+    ------
+    ValueError
+        If the objective is not a quadratic (its Hessian varies).
+    """
+    x, v, weights, alpha = _recursion_inputs(flow, x0, v0, lam, step_size)
+    wanted = np.asarray(steps)
+    if wanted.ndim != 1 or not np.issubdtype(wanted.dtype, np.integer) or np.any(wanted < 0):
+        raise ValueError("steps must be a 1-D array of non-negative integers")
+    problem = flow.problem
+    d = problem.dim
+    hessians = problem.hess(np.random.default_rng(0).standard_normal((3, d)))
+    a = hessians[0]
+    if not np.allclose(hessians, a[None], rtol=1e-12, atol=0.0):
+        raise ValueError(f"{problem.name} is not quadratic; use inertial_recursion")
+    centre = np.zeros(d) if problem.x_star is None else np.asarray(problem.x_star, dtype=np.float64)
+    b = flow.mixture(weights) @ a
+    eye = np.eye(d)
+    m = np.block([[eye - alpha * b, flow.momentum_sign * alpha * flow.beta * eye],
+                  [-b, (1.0 - flow.gamma) * eye]])
+    z0 = np.concatenate([x - centre, v])
+    with np.errstate(all="ignore"):
+        states = np.array([np.linalg.matrix_power(m, int(n)) @ z0 for n in wanted]).reshape(-1, 2 * d)
+    return InertialTrace(wanted.astype(np.intp), states[:, :d] + centre, states[:, d:],
+                         bool(np.all(np.isfinite(states))))

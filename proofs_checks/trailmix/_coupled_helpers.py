@@ -4,8 +4,9 @@ Objective and base-direction families of the catalogue (F-*, B-*) built from a
 seed, so that hypothesis examples stay small and printable; the exact
 (rational) tangent-cone projection; the Lemma 8 rates computed by hand; the
 "residual vanishes or keeps decaying" comparison used by the stability claims;
-piecewise-constant ("adversarial") mixtures and the exponential-bound
-comparison of Theorems 8 and 10.
+and the exponential-bound comparison of Theorems 8 and 10. The simulation
+engines themselves (coupled, selector, switching and inertial systems) are in
+:mod:`theorylab.flows`.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
-from scipy.integrate import solve_ivp
 from scipy.special import entr
 
 from theorylab import flows, problems
-from theorylab.claims import Comparison, Context, NumericalFailure
+from theorylab.claims import Context, NumericalFailure
 from theorylab.problems import Problem
 from theorylab.testing.strategies import box_vectors, dimensions, log_uniform, simplex_points
 
@@ -162,6 +162,21 @@ def make_bases(kind: str, k: int, d: int, seed: int, scales: Sequence[float] | N
 # --------------------------------------------------------------------------- hypothesis cases
 
 
+#: The strategies of :func:`coupled_states`, built once (rebuilding them per draw costs more than the draw).
+_STATE_STRATEGIES: dict[Any, st.SearchStrategy[Any]] = {
+    "K": dimensions(2, 6),
+    "d": st.integers(1, 4),
+    "seed": st.integers(0, 2**31 - 1),
+    "where": st.sampled_from(("box", "stationary")),
+    "theta": log_uniform(0.01, 10.0),
+    "tau": st.floats(0.0, 5.0, exclude_min=True),
+    **{("scales", k): st.lists(log_uniform(0.05, 5.0), min_size=k, max_size=k) for k in range(2, 7)},
+    **{("x", d): box_vectors(d, -5.0, 5.0) for d in range(1, 5)},
+    **{("lam interior", k): simplex_points(k, min_entry=1e-6) for k in range(2, 7)},
+    **{("lam anywhere", k): simplex_points(k, allow_zeros=True) for k in range(2, 7)},
+}
+
+
 @st.composite
 def coupled_states(
     draw: st.DrawFn,
@@ -181,20 +196,17 @@ def coupled_states(
     :math:`\theta` log-uniform in :math:`[0.01, 10]`, :math:`\tau \sim U(0, 5]`
     (or 0 when ``positive_tau`` is false).
     """
-    k = draw(dimensions(2, 6))
-    d = draw(st.integers(1, 4))
+    k = draw(_STATE_STRATEGIES["K"])
+    d = draw(_STATE_STRATEGIES["d"])
     family = draw(st.sampled_from(tuple(families)))
     base_kind = draw(st.sampled_from(tuple(base_kinds)))
-    seed = draw(st.integers(0, 2**31 - 1))
-    scales = draw(st.lists(log_uniform(0.05, 5.0), min_size=k, max_size=k))
-    where = draw(st.sampled_from(("box", "stationary")))
-    x = draw(box_vectors(d, -5.0, 5.0))
-    if interior:
-        lam = draw(simplex_points(k, min_entry=1e-6))
-    else:
-        lam = draw(simplex_points(k, allow_zeros=True))
-    theta = draw(log_uniform(0.01, 10.0))
-    tau = draw(st.floats(0.0, 5.0, exclude_min=True)) if positive_tau else 0.0
+    seed = draw(_STATE_STRATEGIES["seed"])
+    scales = draw(_STATE_STRATEGIES["scales", k])
+    where = draw(_STATE_STRATEGIES["where"])
+    x = draw(_STATE_STRATEGIES["x", d])
+    lam = draw(_STATE_STRATEGIES["lam interior" if interior else "lam anywhere", k])
+    theta = draw(_STATE_STRATEGIES["theta"])
+    tau = draw(_STATE_STRATEGIES["tau"]) if positive_tau else 0.0
     return {"family": family, "bases": base_kind, "K": k, "d": d, "seed": seed, "scales": np.array(scales),
             "x": x, "at_stationary_point": where == "stationary", "lam": lam, "theta": theta, "tau": tau}
 
@@ -371,22 +383,6 @@ def tail_max(values: np.ndarray, times: np.ndarray, horizon: float) -> float:
     return float(np.max(values[sel]))
 
 
-def compare_vanishes_or_decays(ctx: Context, previous: float, last: float, floor: float, label: str) -> Comparison:
-    r"""Record that a tail residual vanishes (``<= floor``) or keeps shrinking when the horizon doubles.
-
-    .. math::
-
-        r(2T) \le \max\bigl(\text{floor},\ \rho\, r(T)\bigr), \qquad \rho = 0.99,
-
-    the catalogue's reading of "a tail residual bounded away from 0 that
-    persists when T doubles" (a residual that decays like any power
-    :math:`T^{-p}`, :math:`p \ge 0.015`, or exponentially, passes; one that
-    settles on a positive value fails). Scale: :math:`\max(r(T), \text{floor})`.
-    """
-    return ctx.compare(last, max(floor, PERSISTENCE_RATIO * previous), "<=", rtol=0.0, atol=0.0,
-                       scale=max(previous, floor), label=label)
-
-
 def doubling_tail_residuals(
     advance: Callable[[float, float], tuple[np.ndarray, dict[str, np.ndarray]]],
     first_horizon: float,
@@ -476,39 +472,3 @@ def sweep_rows(ctx: Context, rows: Sequence[Row], relation: str, label: str, rto
         bad = shifted < rhs - rtol * np.maximum(np.abs(shifted), np.abs(rhs)) if relation in (">=", ">") else \
             shifted > rhs + rtol * np.maximum(np.abs(shifted), np.abs(rhs))
     return bad
-
-
-def integrate_switching(problem: Problem, bases: flows.BaseDirections, weights: np.ndarray, switch_times: np.ndarray,
-                        x0: np.ndarray, times: np.ndarray, rtol: float = ODE_RTOL, atol: float = ODE_ATOL,
-                        ) -> np.ndarray:
-    r"""(101) with a piecewise-constant ("adversarial") mixture.
-
-    :math:`\lambda(t) = \lambda^{(m)}` on :math:`[s_m, s_{m+1})`.
-
-    Each piece is integrated with ``solve_ivp`` (LSODA, dense output) from the
-    end state of the previous one. Returns :math:`x` at ``times``, shape ``(n, d)``.
-    """
-    edges = np.concatenate([[times[0]], switch_times, [times[-1]]])
-    out = np.empty((times.size, x0.size))
-    x = np.asarray(x0, dtype=float).copy()
-    for m in range(edges.size - 1):
-        lam = weights[m][None, :]
-
-        def rhs(t: float, y: np.ndarray, lam: np.ndarray = lam) -> np.ndarray:
-            g = problem._grad(y[None, :])
-            return -np.einsum("nk,nkd->nd", lam, bases._directions(y[None, :], g))[0]
-
-        t0, t1 = float(edges[m]), float(edges[m + 1])
-        if t1 <= t0:
-            continue
-        sol = solve_ivp(rhs, (t0, t1), x, method="LSODA", rtol=rtol, atol=atol, dense_output=True)
-        if sol.status != 0:
-            raise NumericalFailure(f"solve_ivp failed on a switching piece: {sol.message}")
-        last = m == edges.size - 2
-        sel = (times >= t0) & ((times < t1) | last)
-        if sel.any():
-            out[sel] = sol.sol(times[sel]).T
-        x = sol.y[:, -1]
-    if not np.all(np.isfinite(out)):
-        raise NumericalFailure("non-finite state along the switching trajectory")
-    return out

@@ -7,7 +7,7 @@ Claims ``trailmix.lemma10`` (alignment of SPD-preconditioned bases),
 ``trailmix.lemma11.*`` (phase-space Lyapunov bound, both momentum signs) and
 ``trailmix.theorem10.*`` (convergence and rate of the inertial system), with the
 corrected statements derived where the checks refute the printed ones. The
-inertial system itself is in :mod:`proofs_checks.trailmix._inertial_helpers`.
+inertial system itself is :class:`theorylab.flows.InertialFlow`.
 """
 
 from __future__ import annotations
@@ -30,20 +30,42 @@ from proofs_checks.trailmix._coupled_helpers import (
     state_dependent_spd,
     sweep_rows,
 )
-from proofs_checks.trailmix._inertial_helpers import (
-    MOMENTUM_SIGNS,
-    InertialSystem,
-    describe_system,
-    inertial_recursion,
-    integrate_inertial,
-    linear_recursion_states,
-    phase_space_rates,
-)
 from theorylab import flows, problems, rates
 from theorylab.claims import CheckResult, Context, NumericalFailure, claim
+from theorylab.flows import MOMENTUM_SIGNS, InertialFlow
 from theorylab.testing.strategies import box_vectors, dimensions, log_uniform, simplex_points
 
+
+def _integrate_inertial(system: InertialFlow, x0: np.ndarray, v0: np.ndarray, lam0: np.ndarray,
+                        times: np.ndarray) -> flows.InertialSolution:
+    """:func:`theorylab.flows.integrate_inertial` at the catalogue tolerances; a failure is a NumericalFailure."""
+    sol = flows.integrate_inertial(system, x0, v0, lam0, times, method="LSODA", rtol=1e-10, atol=1e-12)
+    if not sol.success:
+        raise NumericalFailure(f"inertial ODE: {sol.message}")
+    return sol
+
+
+def _recursion_states(system: InertialFlow, x0: np.ndarray, v0: np.ndarray, lam: np.ndarray, alpha: float,
+                      steps: np.ndarray) -> flows.InertialTrace:
+    """Iterates of (148)-(149) on a quadratic by matrix powers; divergence is a NumericalFailure."""
+    trace = flows.inertial_recursion_quadratic(system, x0, v0, lam, alpha, steps)
+    if not trace.finite:
+        raise NumericalFailure(f"the inertial recursion diverged (alpha={alpha:g})")
+    return trace
+
 # --------------------------------------------------------------------------- Lemma 10
+
+
+#: Strategies of :func:`_spd_and_gradient`, built once (rebuilding them per draw costs more than the draw).
+_SPD_STRATEGIES: dict[Any, st.SearchStrategy[Any]] = {
+    "d": st.integers(1, 6),
+    "top": log_uniform(1e-2, 1e2),
+    "seed": st.integers(0, 2**31 - 1),
+    "g_kind": st.sampled_from(("random", "min eigenvector", "near min eigenvector")),
+    "log10 |g|": st.floats(-3.0, 3.0),
+    **{("u", d): st.lists(st.floats(0.0, 1.0), min_size=d, max_size=d) for d in range(1, 7)},
+    **{("g", d): box_vectors(d, -1.0, 1.0) for d in range(1, 7)},
+}
 
 
 @st.composite
@@ -56,20 +78,21 @@ def _spd_and_gradient(draw: st.DrawFn, max_condition_log10: float = 6.0) -> dict
     eigenvector of :math:`\lambda_{\min}` (equality case), or that eigenvector
     plus a small perturbation.
     """
-    d = draw(st.integers(1, 6))
-    top = draw(log_uniform(1e-2, 1e2))
+    strategies = _SPD_STRATEGIES
+    d = draw(strategies["d"])
+    top = draw(strategies["top"])
     spread = draw(st.floats(0.0, max_condition_log10))
-    u = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=d, max_size=d)))
+    u = np.array(draw(strategies["u", d]))
     if d >= 2:
         u[0], u[1] = 0.0, 1.0
     eig = top * 10.0 ** (-spread * u)
-    q, r = np.linalg.qr(np.random.default_rng(draw(st.integers(0, 2**31 - 1))).standard_normal((d, d)))
+    q, r = np.linalg.qr(np.random.default_rng(draw(strategies["seed"])).standard_normal((d, d)))
     q = q * np.sign(np.diag(r))
     p = (q * eig) @ q.T
     p = 0.5 * (p + p.T)
-    kind = draw(st.sampled_from(("random", "min eigenvector", "near min eigenvector")))
-    scale = 10.0 ** draw(st.floats(-3.0, 3.0))
-    g = draw(box_vectors(d, -1.0, 1.0))
+    kind = draw(strategies["g_kind"])
+    scale = 10.0 ** draw(strategies["log10 |g|"])
+    g = draw(strategies["g", d])
     if kind != "random":
         vec = np.linalg.eigh(p)[1][:, 0]
         g = vec + (1e-4 * g if kind == "near min eigenvector" else 0.0)
@@ -196,11 +219,13 @@ def _inertial_state_margins(problem: problems.Problem, preconditioners: np.ndarr
 
     Returns the two sides at the worst (step, base) and a description.
     """
-    system = InertialSystem(problem, preconditioners, beta, gamma, momentum_sign=-1.0)
-    path = inertial_recursion(system, x0, np.zeros_like(x0), lam, alpha, n_steps)
-    g = problem.grad(path["x"])
+    system = InertialFlow(problem, preconditioners, beta, gamma, momentum_sign=-1.0)
+    path = flows.inertial_recursion(system, x0, np.zeros_like(x0), lam, alpha, n_steps)
+    if not path.finite:
+        raise NumericalFailure(f"the inertial recursion diverged (alpha={alpha:g})")
+    g = problem.grad(path.x)
     lam_min = np.linalg.eigvalsh(preconditioners)[:, 0]
-    lhs = np.einsum("ni,kij,nj->nk", g, preconditioners, g) + beta * np.sum(g * path["v"], axis=1)[:, None]
+    lhs = np.einsum("ni,kij,nj->nk", g, preconditioners, g) + beta * np.sum(g * path.v, axis=1)[:, None]
     rhs = lam_min[None, :] * np.sum(g * g, axis=1)[:, None]
     scale = np.maximum(np.abs(lhs), np.abs(rhs)) + 1e-300
     t, i = np.unravel_index(int(np.argmin((lhs - rhs) / scale)), lhs.shape)
@@ -302,32 +327,46 @@ def theorem9(ctx: Context) -> CheckResult:
     each as its own part of the evidence, with the procedures of their IDs:
 
     - ``trailmix.lemma8.tau0`` (hypothesis part, 25 / 2000 examples),
-    - ``trailmix.lemma8.proj-align``, ``.proj-adv``, ``.rep-align``,
-      ``.rep-adv`` (25 / 2000 each),
     - ``trailmix.theorem8`` (2 / 100 trajectories),
-    - ``trailmix.theorem7.def3-h`` (1 / 50 trajectories).
+    - ``trailmix.theorem7.def3-h`` (1 / 50 trajectories),
+    - ``trailmix.lemma8.proj-align``, ``.proj-adv``, ``.rep-align``,
+      ``.rep-adv`` (25 / 2000 each).
 
     Not rerun in the SPD class (their checks live in other modules and are
     not parameterised by the base family): ``lemma7``, ``theorem3``,
     ``theorem3.eq77``, ``theorem4``, ``eq83``, ``theorem5``, ``theorem6``,
     ``lemma9.*``, ``corollary1.*``. A refutation of any rerun sub-result
     refutes the ID; a confirmation covers only the sub-results listed. The
-    details list the outcome of each.
+    details list the outcome of each. At the quick tier the sub-results run
+    in the order above and stop at the first one violated (it already decides
+    the ID); the full tier runs all of them.
     """
     n_search = ctx.pick(25, 2000)
+    stop_at_first_violation = ctx.budget == "quick"
     outcome: dict[str, str] = {}
-    status = same_timescale.tau0_search(ctx, _SPD_FIRST, label="lemma8.tau0 (SPD bases)", max_examples=n_search)
-    outcome["lemma8.tau0"] = "violated" if status["violated"] else "no violation"
+
+    def verdict(violated: bool) -> str:
+        return "violated" if violated else "no violation"
+
+    steps = [
+        ("lemma8.tau0", lambda: same_timescale.tau0_search(ctx, _SPD_FIRST, label="lemma8.tau0 (SPD bases)",
+                                                           max_examples=n_search)["violated"]),
+        ("theorem8", lambda: same_timescale.theorem8_trajectories(
+            ctx, ctx.pick(2, 100), ("B-SPD", "B-SPD-ill"), label_prefix="theorem8 (SPD bases): ")["violated"]),
+        ("theorem7.def3-h", lambda: same_timescale.theorem7_trajectories(
+            ctx, ctx.pick(1, 50), False, ("B-SPD", "B-SPD-ill"), label_prefix="theorem7.def3-h (SPD bases): ") > 0),
+    ]
     for name, (dynamics, score) in same_timescale.READINGS.items():
-        status = same_timescale.lemma8_bound_search(ctx, dynamics, score, _SPD_FIRST,
-                                                    label=f"lemma8.{name} (SPD bases)", max_examples=n_search)
-        outcome[f"lemma8.{name}"] = "violated" if status["violated"] else "no violation"
-    result = same_timescale.theorem8_trajectories(ctx, ctx.pick(2, 100), ("B-SPD", "B-SPD-ill"),
-                                                  label_prefix="theorem8 (SPD bases): ")
-    outcome["theorem8"] = "violated" if result["violated"] else "no violation"
-    n_bad = same_timescale.theorem7_trajectories(ctx, ctx.pick(1, 50), False, ("B-SPD", "B-SPD-ill"),
-                                                 label_prefix="theorem7.def3-h (SPD bases): ")
-    outcome["theorem7.def3-h"] = f"{n_bad} trajectories violating" if n_bad else "no violation"
+        steps.append((f"lemma8.{name}", lambda dynamics=dynamics, score=score, name=name: (
+            same_timescale.lemma8_bound_search(ctx, dynamics, score, _SPD_FIRST, label=f"lemma8.{name} (SPD bases)",
+                                               max_examples=n_search)["violated"])))
+    for index, (name, run_step) in enumerate(steps):
+        violated = bool(run_step())
+        outcome[name] = verdict(violated)
+        if violated and stop_at_first_violation:
+            for skipped, _ in steps[index + 1:]:
+                outcome[skipped] = "not run at the quick tier (the ID is already refuted)"
+            break
     ctx.note("sub-results (SPD class)", outcome)
     ctx.note("not rerun in the SPD class", ["lemma7", "theorem3", "theorem3.eq77", "theorem4", "eq83", "theorem5",
                                             "theorem6", "lemma9.*", "corollary1.*"])
@@ -355,7 +394,7 @@ def _eq152_instances(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
     return cases
 
 
-def _slaved_limit(system: InertialSystem, lam: np.ndarray, x0: np.ndarray, times: np.ndarray) -> np.ndarray:
+def _slaved_limit(system: InertialFlow, lam: np.ndarray, x0: np.ndarray, times: np.ndarray) -> np.ndarray:
     r"""Solution of :math:`\dot x = -(1 - \beta/\gamma)\bar P\nabla f(x)`.
 
     The limit of (148)–(149) in :math:`s = \sum\alpha` (``trailmix.eq152.corrected``).
@@ -384,7 +423,7 @@ def _eq152_errors(ctx: Context, limit: str) -> list[dict[str, Any]]:
     out = []
     for case in _eq152_instances(ctx.rng, ctx.pick(3, 100)):
         ctx.check_deadline()
-        system = InertialSystem(problems.quadratic(case["A"]), case["P"], case["beta"], case["gamma"], -1.0)
+        system = InertialFlow(problems.quadratic(case["A"]), case["P"], case["beta"], case["gamma"], -1.0)
         b_norm = float(np.linalg.norm(system.mixture(case["lam"]) @ case["A"], 2))
         alpha_top = min(0.1, 0.2 / b_norm, case["gamma"] / 5)
         alphas = alpha_top * 10.0 ** (-0.5 * np.arange(n_alpha))
@@ -393,17 +432,17 @@ def _eq152_errors(ctx: Context, limit: str) -> list[dict[str, Any]]:
             steps = np.rint(s_values / alpha).astype(int)
             times = np.concatenate([[0.0], steps * alpha])  # compare at the iterates' own times n alpha
             if limit == "(152)-(153)":
-                reference = integrate_inertial(system, case["x0"], case["v0"], case["lam"], times)["x"][1:]
+                reference = _integrate_inertial(system, case["x0"], case["v0"], case["lam"], times).x[1:]
             else:
                 reference = _slaved_limit(system, case["lam"], case["x0"], times)[1:]
-            path = linear_recursion_states(system, case["x0"], case["v0"], case["lam"], float(alpha), steps)
-            err = np.max(np.linalg.norm(path["x"] - reference, axis=1)) / max(1.0, float(np.linalg.norm(case["x0"])))
+            path = _recursion_states(system, case["x0"], case["v0"], case["lam"], float(alpha), steps)
+            err = np.max(np.linalg.norm(path.x - reference, axis=1)) / max(1.0, float(np.linalg.norm(case["x0"])))
             errors.append(err)
-        out.append({"case": case, "alphas": alphas, "errors": np.array(errors), "system": describe_system(system)})
+        out.append({"case": case, "alphas": alphas, "errors": np.array(errors), "system": system.describe()})
     return out
 
 
-def _eq152_check(ctx: Context, limit: str) -> CheckResult:
+def _eq152_check(ctx: Context, limit: str, required_order: float) -> CheckResult:
     results = _eq152_errors(ctx, limit)
     summary, rows = [], []
     for index, item in enumerate(results):
@@ -412,18 +451,18 @@ def _eq152_check(ctx: Context, limit: str) -> CheckResult:
         except ValueError as exc:
             raise NumericalFailure(f"order fit failed: {exc}") from exc
         order = -fit.slope
-        rows.append((order, 0.9, 0.05, 1.0, f"instance {index}: {item['system']}, "
+        rows.append((order, required_order, 0.05, 1.0, f"instance {index}: {item['system']}, "
                                             f"v0 {'= 0' if not np.any(item['case']['v0']) else 'random'}"))
         summary.append({"system": item["system"], "v0 = 0": bool(not np.any(item["case"]["v0"])),
                         "alphas": item["alphas"], "errors": item["errors"], "order": order,
                         "order band": fit.band})
-    sweep_rows(ctx, rows, ">=", "fitted order of the error as alpha -> 0 >= 0.9 (band 0.05)")
+    sweep_rows(ctx, rows, ">=", f"fitted order of the error as alpha -> 0 >= {required_order:g} (band 0.05)")
     ctx.note("instances", summary)
-    _eq152_figure(ctx, results, limit)
+    _eq152_figure(ctx, results, limit, required_order)
     return ctx.result()
 
 
-def _eq152_figure(ctx: Context, results: list[dict[str, Any]], limit: str) -> None:
+def _eq152_figure(ctx: Context, results: list[dict[str, Any]], limit: str, required_order: float) -> None:
     if ctx.out_dir is None or not results:
         return
     import matplotlib
@@ -436,10 +475,10 @@ def _eq152_figure(ctx: Context, results: list[dict[str, Any]], limit: str) -> No
         ax.loglog(item["alphas"], item["errors"], "o-", color=f"C{index}", label=f"instance {index}")
     a = np.array([np.min([r["alphas"].min() for r in results]), np.max([r["alphas"].max() for r in results])])
     ref = results[0]["errors"][0] / results[0]["alphas"][0]
-    ax.loglog(a, ref * a, "k--", linewidth=1, label="order 1 (claimed limit needs order >= 0.9)")
+    ax.loglog(a, ref * a, "k--", linewidth=1, label=f"order 1 (the check needs order >= {required_order:g})")
     ax.set_xlabel("step size alpha")
     ax.set_ylabel("max_s |x_{s/alpha} - x(s)| / max(1, |x0|)")
-    ax.set_title(f"{ctx.claim_id}: recursion (148)-(149) vs {limit}", fontsize=9)
+    ax.set_title(f"{ctx.claim_id}:\nrecursion (148)-(149) vs {limit}", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(ctx.figure_path("error-vs-alpha"), dpi=100)
@@ -463,7 +502,7 @@ _EQ152_PROCEDURE = r"""
     iterates' own times, so rounding :math:`s/\alpha` adds no error); the
     reference is integrated with ``solve_ivp`` (LSODA, rtol :math:`10^{-10}` or
     tighter). The iterates are computed as powers of the one-step matrix of
-    the (linear) recursion, :func:`~proofs_checks.trailmix._inertial_helpers.linear_recursion_states`
+    the (linear) recursion, :func:`theorylab.flows.inertial_recursion_quadratic`
     (checked against the step-by-step loop in the tests). The order :math:`p`
     of :math:`e \propto \alpha^p` is fitted with
     :func:`theorylab.rates.fit_sublinear_rate` (abscissa :math:`1/\alpha`, no
@@ -488,7 +527,7 @@ def eq152(ctx: Context) -> CheckResult:
     ctx.note("time scale", "s = sum_t alpha_t (catalogue). No rescaling of time makes (148)-(149) converge to "
                            "(152)-(153): (149) has no alpha, so v relaxes within O(1/gamma) steps, i.e. in "
                            "s-time O(alpha/gamma) -> 0; see trailmix.eq152.corrected for the limit that does hold")
-    return _eq152_check(ctx, "(152)-(153)")
+    return _eq152_check(ctx, "(152)-(153)", 0.9)
 
 
 eq152.__doc__ = r"""The recursion (148)–(149) against the ODE (152)–(153) as :math:`\alpha \to 0`, fixed weights.
@@ -505,7 +544,7 @@ eq152.__doc__ = r"""The recursion (148)–(149) against the ODE (152)–(153) as
     kind="consistency",
 )
 def eq152_corrected(ctx: Context) -> CheckResult:
-    return _eq152_check(ctx, "x' = -(1 - beta/gamma) Pbar grad f")
+    return _eq152_check(ctx, "x' = -(1 - beta/gamma) Pbar grad f", 1.0)
 
 
 eq152_corrected.__doc__ = r"""The recursion (148)–(149) against the slaved limit.
@@ -526,36 +565,63 @@ eq152_corrected.__doc__ = r"""The recursion (148)–(149) against the slaved lim
     so the error is :math:`O(\alpha)` (order 1) for every :math:`v_0`. The
     velocity of (152)–(153) instead relaxes on the slow time scale
     :math:`1/\gamma` in :math:`s`, which is why (152)–(153) is not the limit.
+
+    The statement claims order 1, so this ID requires the fitted order
+    :math:`p \ge 1` (band 0.05) instead of the catalogue's :math:`p \ge 0.9`
+    for the printed limit; otherwise as below.
 """ + _EQ152_PROCEDURE
 
 
 # --------------------------------------------------------------------------- Lemma 11
 
 
+#: Strategies of :func:`_phase_states`, built once (rebuilding them per draw costs more than the draw).
+_PHASE_STRATEGIES: dict[Any, st.SearchStrategy[Any]] = {
+    "d": st.integers(1, 4),
+    "K": dimensions(2, 6),
+    "seed": st.integers(0, 2**31 - 1),
+    "P_kind": st.sampled_from(("scaled", "SPD", "SPD-ill")),
+    "g_kind": st.sampled_from(("box", "zero")),
+    "gamma": st.floats(0.01, 1.0),
+    "beta/gamma": st.floats(1e-3, 1.0 - 1e-3),
+    "v_kind": st.sampled_from(("box", "zero", "planted")),
+    "|v|": st.floats(0.0, 3.0),
+    "plant_signs": st.tuples(st.sampled_from((1.0, -1.0)), st.sampled_from((1.0, -1.0))),
+    "theta": log_uniform(0.01, 10.0),
+    "tau": st.floats(0.0, 5.0, exclude_min=True),
+    "score": st.sampled_from(("align", "adv")),
+    **{("lam", k): simplex_points(k, min_entry=1e-6) for k in range(2, 7)},
+    **{("g", d): box_vectors(d, -5.0, 5.0) for d in range(1, 5)},
+    **{("v", d): box_vectors(d, -1.0, 1.0) for d in range(1, 5)},
+}
+
+
 @st.composite
 def _phase_states(draw: st.DrawFn, positive_tau: bool) -> dict[str, Any]:
     r"""Random states of (152)–(154): interior :math:`\lambda`, :math:`g` and :math:`v` incl. 0 and planted cases."""
-    d = draw(st.integers(1, 4))
-    k = draw(dimensions(2, 6))
-    seed = draw(st.integers(0, 2**31 - 1))
-    p_kind = draw(st.sampled_from(("scaled", "SPD", "SPD-ill")))
-    lam = draw(simplex_points(k, min_entry=1e-6))
-    g_kind = draw(st.sampled_from(("box", "zero")))
-    g = draw(box_vectors(d, -5.0, 5.0)) if g_kind == "box" else np.zeros(d)
-    gamma = draw(st.floats(0.01, 1.0))
-    beta = gamma * draw(st.floats(1e-3, 1.0 - 1e-3))
-    v_kind = draw(st.sampled_from(("box", "zero", "planted")))
-    v = draw(box_vectors(d, -1.0, 1.0))
+    strategies = _PHASE_STRATEGIES
+    d = draw(strategies["d"])
+    k = draw(strategies["K"])
+    seed = draw(strategies["seed"])
+    p_kind = draw(strategies["P_kind"])
+    lam = draw(strategies["lam", k])
+    g_kind = draw(strategies["g_kind"])
+    g = draw(strategies["g", d]) if g_kind == "box" else np.zeros(d)
+    gamma = draw(strategies["gamma"])
+    beta = gamma * draw(strategies["beta/gamma"])
+    v_kind = draw(strategies["v_kind"])
+    v = draw(strategies["v", d])
     norm = float(np.linalg.norm(v))
-    v = (v / norm if norm > 0 else np.eye(d)[0]) * draw(st.floats(0.0, 3.0))
+    v = (v / norm if norm > 0 else np.eye(d)[0]) * draw(strategies["|v|"])
+    plant_signs = draw(strategies["plant_signs"])
+    theta = draw(strategies["theta"])
+    tau = draw(strategies["tau"]) if positive_tau else 0.0
     return {"d": d, "K": k, "seed": seed, "P_kind": p_kind, "lam": lam, "g": g, "gamma": gamma, "beta": beta,
-            "v": v if v_kind == "box" else np.zeros(d), "v_kind": v_kind, "plant_signs": draw(
-                st.tuples(st.sampled_from((1.0, -1.0)), st.sampled_from((1.0, -1.0)))),
-            "theta": draw(log_uniform(0.01, 10.0)), "tau": draw(st.floats(0.0, 5.0, exclude_min=True))
-            if positive_tau else 0.0, "score": draw(st.sampled_from(("align", "adv")))}
+            "v": v if v_kind == "box" else np.zeros(d), "v_kind": v_kind, "plant_signs": plant_signs,
+            "theta": theta, "tau": tau, "score": draw(strategies["score"])}
 
 
-def _phase_system(case: dict[str, Any], sign: float) -> tuple[InertialSystem, np.ndarray, np.ndarray]:
+def _phase_system(case: dict[str, Any], sign: float) -> tuple[InertialFlow, np.ndarray, np.ndarray]:
     """The system, x (with grad f(x) = g for f = |x|^2/2) and v of a phase-space case."""
     rng = np.random.default_rng(case["seed"])
     k, d = case["K"], case["d"]
@@ -563,7 +629,7 @@ def _phase_system(case: dict[str, Any], sign: float) -> tuple[InertialSystem, np
         p = np.exp(rng.uniform(math.log(0.05), math.log(5.0), size=k))[:, None, None] * np.eye(d)[None]
     else:
         p = spd_matrices_from_rng(rng, k, d, ill_conditioned=case["P_kind"] == "SPD-ill")
-    system = InertialSystem(problems.quadratic(np.eye(d)), p, case["beta"], case["gamma"], sign, case["theta"],
+    system = InertialFlow(problems.quadratic(np.eye(d)), p, case["beta"], case["gamma"], sign, case["theta"],
                             case["score"])
     g = np.asarray(case["g"], dtype=float)
     v = np.asarray(case["v"], dtype=float)
@@ -573,7 +639,7 @@ def _phase_system(case: dict[str, Any], sign: float) -> tuple[InertialSystem, np
     return system, g, v
 
 
-def _expanded_rate(system: InertialSystem, g: np.ndarray, v: np.ndarray, lam: np.ndarray, tau: float) -> float:
+def _expanded_rate(system: InertialFlow, g: np.ndarray, v: np.ndarray, lam: np.ndarray, tau: float) -> float:
     r"""(164)–(165) with the entropy term of the correct sign.
 
     .. math::
@@ -588,7 +654,7 @@ def _expanded_rate(system: InertialSystem, g: np.ndarray, v: np.ndarray, lam: np
                       -system.beta * system.gamma * float(v @ v), -system.beta * float(v @ p_bar @ g), entropy])
 
 
-def _corrected_bound(system: InertialSystem, g: np.ndarray, v: np.ndarray, lam: np.ndarray, tau: float) -> float:
+def _corrected_bound(system: InertialFlow, g: np.ndarray, v: np.ndarray, lam: np.ndarray, tau: float) -> float:
     r"""Corrected (151).
 
     :math:`-(c(\lambda) - \beta\kappa^2/(2\gamma))\|g\|^2 - \tfrac{\beta\gamma}2\|v\|^2 + \tau\theta\mathrm{Cov}`.
@@ -603,10 +669,11 @@ def _corrected_bound(system: InertialSystem, g: np.ndarray, v: np.ndarray, lam: 
                       -0.5 * system.beta * system.gamma * float(v @ v), entropy])
 
 
-def _bound_magnitude(system: InertialSystem, g: np.ndarray, v: np.ndarray, lam: np.ndarray, tau: float) -> float:
-    r"""Natural size of the terms of (151).
+def _bound_magnitude(system: InertialFlow, g: np.ndarray, v: np.ndarray, lam: np.ndarray, tau: float) -> float:
+    r"""Natural size of the terms of :math:`\dot{\mathcal W}`.
 
-    :math:`\|\bar P\|\|g\|^2 + \beta(1 + \|\bar P\|)\|g\|\|v\| + \beta\|v\|^2 + \tau\theta|\mathrm{Cov}|`.
+    :math:`\|\bar P\|\|g\|^2 + \beta(1 + \|\bar P\|)\|g\|\|v\| + \beta\|v\|^2 + \tau\theta|\mathrm{Cov}|`
+    (a violation of the printed bound with slack :math:`-s` misses it by :math:`s` times this size).
     """
     p_norm = float(np.linalg.norm(system.mixture(lam), 2))
     h = system.scores(g, lam)
@@ -621,26 +688,64 @@ def _lemma11_check(ctx: Context, reading: str, corrected: bool) -> CheckResult:
     def prop(case: dict[str, Any]) -> None:
         system, g, v = _phase_system(case, sign)
         lam, tau = case["lam"], case["tau"]
-        rates_ = phase_space_rates(system, g, v, lam, tau)
+        rates_ = flows.inertial_lyapunov_rates(system, g, np.asarray(v, dtype=float), lam, tau)
         expanded = _expanded_rate(system, g, v, lam, tau)
-        agree = abs(rates_["rate"] - expanded) <= 1e-9 * max(abs(expanded), abs(rates_["rate"])) + rates_["resolution"]
+        rate = rates_.phase_space_rate
+        agree = abs(rate - expanded) <= 1e-9 * max(abs(expanded), abs(rate)) + rates_.resolution
         ctx.compare(agree, True, "==", label="W' by the chain rule = expanded (164)-(165) (within rounding)")
-        bound = _corrected_bound(system, g, v, lam, tau) if corrected else rates_["claimed_bound"]
+        bound = _corrected_bound(system, g, v, lam, tau) if corrected else rates_.claimed_bound
         magnitude = _bound_magnitude(system, g, v, lam, tau)
         if magnitude > 0:  # at g = 0, v = 0 both sides vanish: 0 <= 0 has no relative size
-            ctx.compare(rates_["rate"], bound, "<=", rtol=1e-10, atol=rates_["resolution"], scale=magnitude,
+            ctx.compare(rate, bound, "<=", rtol=1e-10, atol=rates_.resolution, scale=magnitude,
                         label="corrected (151)" if corrected else "(151)")
         ctx.event(f"g {'= 0' if not np.any(g) else '!= 0'}, v {'= 0' if not np.any(v) else '!= 0'}")
 
     for stratum, positive in (("tau = 0", False), ("tau > 0", True)):
         ctx.search(prop, _phase_states(positive), label=f"{stratum}, replicator, both scores",
-                   max_examples=ctx.pick(100, 10_000))
+                   max_examples=ctx.pick(60, 10_000))
+    _lemma11_equality_sweep(ctx, sign, corrected, ctx.pick(200, 5000))
     ctx.note("reading", f"momentum term {'-' if sign < 0 else '+'}beta v in (148)/(152); v' as (153)")
     return ctx.result()
 
 
+def _lemma11_equality_sweep(ctx: Context, sign: float, corrected: bool, n: int) -> None:
+    r"""States where Young's inequality in the corrected bound is an equality, ordered by (d, K).
+
+    :math:`P_i = c_iI` (:math:`c_i` log-uniform in :math:`[0.05, 5]`), so
+    :math:`\bar P = \bar cI`, :math:`c(\lambda)\|g\|^2 = g^\top\bar Pg` and
+    :math:`\|(I \mp \bar P)g\| = \kappa\|g\|` for every :math:`g`;
+    :math:`\tau = 0`; :math:`v = \mp(I \pm \bar P)g/\gamma` (the maximiser of
+    the cross term minus the damping); :math:`g \sim N(0, I)`, Dirichlet(1)
+    weights, :math:`\gamma \sim U[0.01, 1]`, :math:`\beta = \gamma u`,
+    :math:`u \sim U[10^{-3}, 1 - 10^{-3}]`.
+    """
+    rng = ctx.rng
+    cases = []
+    for _ in range(n):
+        d, k = int(rng.integers(1, 5)), int(rng.integers(2, 7))
+        gamma = float(rng.uniform(0.01, 1.0))
+        cases.append({"d": d, "K": k, "c": np.exp(rng.uniform(math.log(0.05), math.log(5.0), size=k)),
+                      "lam": rng.dirichlet(np.ones(k)), "g": rng.standard_normal(d), "gamma": gamma,
+                      "beta": gamma * float(rng.uniform(1e-3, 1.0 - 1e-3))})
+    rows = []
+    for case in sorted(cases, key=lambda c: (c["d"], c["K"])):
+        d = case["d"]
+        system = InertialFlow(problems.quadratic(np.eye(d)), case["c"][:, None, None] * np.eye(d)[None],
+                              case["beta"], case["gamma"], sign)
+        lam, g = case["lam"], case["g"]
+        v = (g - sign * system.mixture(lam) @ g) * sign / case["gamma"]
+        rates_ = flows.inertial_lyapunov_rates(system, g, v, lam, 0.0)
+        bound = _corrected_bound(system, g, v, lam, 0.0) if corrected else rates_.claimed_bound
+        rows.append((rates_.phase_space_rate, bound, rates_.resolution, _bound_magnitude(system, g, v, lam, 0.0),
+                     f"d={d}, K={case['K']}, c={case['c'].round(4).tolist()}, lambda={lam.round(4).tolist()}, "
+                     f"g={g.round(4).tolist()}, gamma={case['gamma']:.4g}, beta={case['beta']:.4g}, tau=0, "
+                     f"v = {'-' if sign < 0 else '+'}(I {'+' if sign < 0 else '-'} Pbar) g / gamma"))
+    sweep_rows(ctx, rows, "<=", "planted equality cases of the corrected bound (P_i = c_i I, tau = 0)"
+               if corrected else "(151) at the planted states P_i = c_i I, tau = 0", rtol=1e-10)
+
+
 _LEMMA11_PROCEDURE = r"""
-    Random states (100 / :math:`10^4` per τ stratum, :math:`\tau = 0` and
+    Random states (60 / :math:`10^4` per τ stratum, :math:`\tau = 0` and
     :math:`\tau \sim U(0, 5]` as separate parts): d in 1..4, K in 2..6,
     :math:`P_i = c_iI` (:math:`c_i \in [0.05, 5]`), SPD or ill-conditioned
     SPD; :math:`\lambda` interior (:math:`\min\lambda_i \ge 10^{-6}`);
@@ -651,12 +756,15 @@ _LEMMA11_PROCEDURE = r"""
     :math:`u \in [10^{-3}, 1 - 10^{-3}]`; replicator :math:`\dot\lambda` with
     :math:`\theta \in [0.01, 10]` log-uniform and both scores (Def. 3 with
     :math:`d_i = P_i\nabla f`). :math:`\dot{\mathcal W}` by the chain rule
-    (:func:`~proofs_checks.trailmix._inertial_helpers.phase_space_rates`) is
+    (:func:`theorylab.flows.inertial_lyapunov_rates`) is
     compared with the expanded form (164)–(165) (logical: equal within rtol
     :math:`10^{-9}` plus the rounding bound) and with the bound (rtol
     :math:`10^{-10}`, atol the rounding bound of the terms), on the scale
     :math:`\|\bar P\|\|g\|^2 + \beta(1 + \|\bar P\|)\|g\|\|v\| + \beta\|v\|^2 + \tau\theta|\mathrm{Cov}|`
     (the state :math:`g = v = 0`, where both sides vanish, is not compared).
+    A sweep (200 / 5000, :func:`_lemma11_equality_sweep`) adds the states where
+    the corrected bound is attained: :math:`P_i = c_iI`, :math:`\tau = 0`,
+    :math:`v = \mp(I \pm \bar P)\nabla f/\gamma`.
     """
 
 
@@ -758,11 +866,11 @@ def _theorem10_cases(rng: np.random.Generator, n: int, families: tuple[str, ...]
     return sorted(cases, key=lambda c: (c["K"], c["d"]))
 
 
-def _theorem10_system(case: dict[str, Any]) -> tuple[InertialSystem, np.ndarray, np.ndarray]:
+def _theorem10_system(case: dict[str, Any]) -> tuple[InertialFlow, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(case["seed"])
     problem = make_problem(case["family"], case["d"], case["seed"], bounded_below=True)
     p = spd_matrices_from_rng(rng, case["K"], case["d"])
-    system = InertialSystem(problem, p, case["beta"], case["gamma"], -1.0, case["theta"], case["score"])
+    system = InertialFlow(problem, p, case["beta"], case["gamma"], -1.0, case["theta"], case["score"])
     x0 = rng.uniform(-5.0, 5.0, size=case["d"])
     v0 = np.zeros(case["d"]) if case["v0_kind"] == "zero" else rng.standard_normal(case["d"])
     return system, x0, v0
@@ -784,7 +892,7 @@ def _describe10(case: dict[str, Any]) -> str:
 def theorem10_convergence(ctx: Context) -> CheckResult:
     r""":math:`\|\nabla f(x(t))\| \to 0` and :math:`\|v(t)\| \to 0` along (152)–(154), on doubling-horizon tails.
 
-    Trajectories (4 / 500, ordered by K, d): F-QUAD (d in 1..4), F-PLNC (d in
+    Trajectories (8 / 500, ordered by K, d): F-QUAD (d in 1..4), F-PLNC (d in
     1..2), F-SP (nonconvex, bounded below as the previous sections assume);
     K in 2..4 constant SPD :math:`P_i`; :math:`\gamma \sim U[0.01, 1]`,
     :math:`\beta = \gamma u`, :math:`u \sim U[0.01, 0.99]`; replicator weights
@@ -802,17 +910,17 @@ def theorem10_convergence(ctx: Context) -> CheckResult:
     first, cap = 200.0, ctx.pick(800.0, 10_000.0)
     n_dense = ctx.pick(801, 2001)
     records: dict[str, list[Any]] = {"grad": [], "velocity": []}
-    for case in _theorem10_cases(ctx.rng, ctx.pick(4, 500), ("F-QUAD", "F-PLNC", "F-SP")):
+    for case in _theorem10_cases(ctx.rng, ctx.pick(8, 500), ("F-QUAD", "F-PLNC", "F-SP")):
         ctx.check_deadline()
         system, x0, v0 = _theorem10_system(case)
         state = {"x": x0, "v": v0, "lam": case["lam0"]}
 
-        def advance(t0: float, t1: float, system: InertialSystem = system, state: dict = state
+        def advance(t0: float, t1: float, system: InertialFlow = system, state: dict = state
                     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-            path = integrate_inertial(system, state["x"], state["v"], state["lam"], np.linspace(t0, t1, n_dense))
-            state.update(x=path["x"][-1], v=path["v"][-1], lam=path["lam"][-1])
-            return path["t"], {"grad": np.linalg.norm(system.problem.grad(path["x"]), axis=1),
-                               "velocity": np.linalg.norm(path["v"], axis=1)}
+            path = _integrate_inertial(system, state["x"], state["v"], state["lam"], np.linspace(t0, t1, n_dense))
+            state.update(x=path.x[-1], v=path.v[-1], lam=path.lam[-1])
+            return path.t, {"grad": np.linalg.norm(system.problem.grad(path.x), axis=1),
+                            "velocity": np.linalg.norm(path.v, axis=1)}
 
         floors = {"grad": 1e-8 * max(1.0, float(np.linalg.norm(system.problem.grad(x0)))),
                   "velocity": 1e-8 * max(1.0, float(np.linalg.norm(v0)))}
@@ -861,9 +969,9 @@ def theorem10_rate(ctx: Context) -> CheckResult:
     for case in _theorem10_cases(ctx.rng, ctx.pick(6, 500), ("F-QUAD", "F-PLNC")):
         ctx.check_deadline()
         system, x0, v0 = _theorem10_system(case)
-        path = integrate_inertial(system, x0, v0, case["lam0"], times)
-        gaps = system.problem.gap(path["x"])
-        c_min = float(np.min(path["lam"] @ system.alignment))
+        path = _integrate_inertial(system, x0, v0, case["lam0"], times)
+        gaps = system.problem.gap(path.x)
+        c_min = float(np.min(path.lam @ system.alignment))
         mu = float(system.problem.mu)
         desc = _describe10(case)
         row = effective_rate_row(times, gaps, 2 * mu * c_min, 1e-8 * float(gaps[0]), desc)

@@ -2,7 +2,9 @@ r"""TRAILMIX Appendices K and L — meta-stationarity and selector behaviour.
 
 Claims ``trailmix.theorem14`` (KKT characterisation of meta-stationary points)
 and ``trailmix.theorem15.*`` (when a vertex :math:`(x^*, e_i)` is a stable
-"selector" of the coupled dynamics (221)–(222)).
+"selector" of the coupled dynamics (221)–(222)). The selector system is
+:func:`theorylab.flows.selector_flow`, its Jacobian at a vertex
+:func:`theorylab.flows.selector_jacobian`.
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ def _selector_instances(rng: np.random.Generator, n: int, *, best_base: bool | N
 def _selector_flow(case: dict[str, Any]) -> tuple[flows.CoupledFlow, problems.Problem]:
     problem = problems.quadratic(case["A"]) if case["family"] == "quadratic" else problems.pl_nonconvex(1)
     bases = flows.preconditioned_bases(case["P"])
-    return flows.CoupledFlow(problem, bases, weight_dynamics="rep", score="align", theta=case["theta"]), problem
+    return flows.selector_flow(problem, bases, theta=case["theta"]), problem
 
 
 def _condition_220(case: dict[str, Any], problem: problems.Problem, rng: np.random.Generator,
@@ -207,6 +209,19 @@ def _jacobian_eigenvalues(case: dict[str, Any]) -> list[complex]:
     return eigenvalues
 
 
+def _eigenvalues_agree(exact: list[complex], flow: flows.CoupledFlow, case: dict[str, Any]) -> bool:
+    r"""Whether the sympy eigenvalues match those of :func:`theorylab.flows.selector_jacobian` (finite differences).
+
+    Sorted by (real, imaginary) part; tolerance :math:`10^{-6}\max(1, \max|z|)`
+    (central differences in :math:`x`, exact in :math:`\lambda` at the vertex).
+    """
+    numeric = np.linalg.eigvals(flows.selector_jacobian(flow, np.zeros(case["d"]), case["i"]))
+    a = sorted(exact, key=lambda z: (round(z.real, 6), round(z.imag, 6)))
+    b = sorted(numeric, key=lambda z: (round(z.real, 6), round(z.imag, 6)))
+    scale = max(1.0, max(abs(z) for z in a))
+    return len(a) == len(b) and all(abs(complex(u) - complex(w)) <= 1e-6 * scale for u, w in zip(a, b, strict=True))
+
+
 def _locally_asymptotically_stable(case: dict[str, Any], flow: flows.CoupledFlow, rng: np.random.Generator,
                                    n_starts: int, t_final: float) -> tuple[bool, list[dict[str, Any]]]:
     r"""Simulated local asymptotic stability of :math:`(x^*, e_i)`.
@@ -269,6 +284,8 @@ def _theorem15_check(ctx: Context, reading: str) -> CheckResult:
         stable, runs = _locally_asymptotically_stable(case, flow, rng, n_starts, t_final)
         eigenvalues = _jacobian_eigenvalues(case)
         all_negative = all(z.real < 0 for z in eigenvalues)
+        ctx.compare(_eigenvalues_agree(eigenvalues, flow, case), True, "==",
+                    label="sympy Jacobian eigenvalues = finite-difference ones (flows.selector_jacobian)")
         description = (f"{case['family']}, d={case['d']}, K={case['K']}, {case['kind']} c={case['scales'].round(4)}, "
                        f"i={case['i']}, theta={case['theta']:.3g}")
         first = ctx.compare(stable, condition_reading, "==",
@@ -302,10 +319,14 @@ _THEOREM15_PROCEDURE = r"""
     - Local asymptotic stability: 3 / 200 starts at distance
       :math:`10^{-3}, 10^{-2}, 10^{-1}` from :math:`(x^*, e_i)` (x and λ
       perturbed), integrated to :math:`t = 500` / :math:`10^3`
-      (:func:`theorylab.flows.integrate_flow`, log-coordinates); stable iff
+      (:func:`theorylab.flows.selector_flow` with
+      :func:`theorylab.flows.integrate_flow`, log-coordinates); stable iff
       every start ends within :math:`10^{-8}`.
     - Jacobian at :math:`(x^*, e_i)` in the coordinates
-      :math:`(x, \lambda_j)_{j\ne i}`, eigenvalues exactly with sympy.
+      :math:`(x, \lambda_j)_{j\ne i}`, eigenvalues exactly with sympy, and
+      cross-checked against the finite-difference Jacobian of
+      :func:`theorylab.flows.selector_jacobian` (logical, within
+      :math:`10^{-6}\max(1, \max|z|)`).
 
     Two logical comparisons per instance: stability ⟺ (220) and "all
     eigenvalues have negative real part" ⟺ (220); events count each
