@@ -159,3 +159,126 @@ def test_broken_lag_psd_helper_breaks_termwise_claim(registry, monkeypatch):
 
     monkeypatch.setattr(dyn, "lag_psd_sequence", indefinite)
     assert run_claim(registry["optopt.theorem3.iv-termwise-lagpsd"], seed=0).verdict == "refuted"
+
+
+# --------------------------------------------------------------------------- engine certificate (task: Q* = 0)
+
+
+def test_old_certificate_scale_makes_sublinearity_claim_inconclusive(registry, monkeypatch):
+    # with residuals relative to ||Q|| only (q_scale = 0), Q* ~ 0 at Sigma <= 0 is rejected and the claim,
+    # which now relies on the engine's certificate, cannot decide
+    for cls in (FrobeniusBudget, SpectralBudget, DiagonalBudget):
+        monkeypatch.setattr(cls, "q_scale", lambda self, sigma: 0.0)
+    assert run_claim(registry["optopt.theorem1.i"], seed=0).verdict == "inconclusive"
+
+
+# --------------------------------------------------------------------------- Cor. 6 beta2 helpers
+
+
+def test_ema_costs_match_the_engine_recursion():
+    from proofs_checks.optopt import momentum_adam as ma
+    from theorylab.budgets.hyperparameters import ema_second_moment
+
+    g = np.random.default_rng(3).normal(size=(40, 4)) * np.array([0.1, 1.0, 5.0, 20.0])
+    for beta2 in (0.0, 0.3, 0.9, 0.999):
+        assert np.allclose(ma.ema_costs(g, beta2), np.sqrt(ema_second_moment(g, beta2)), rtol=1e-12)
+    assert np.allclose(ma.ema_costs(g, 0.0), np.abs(g[-1]))
+
+
+def test_empirical_lags_of_a_constant_and_an_alternating_stream():
+    from proofs_checks.optopt import momentum_adam as ma
+
+    T = 10
+    g = np.stack([np.full(T, 2.0), (-1.0) ** np.arange(T)], axis=1)
+    r = ma.empirical_lags(g, 3)
+    assert np.allclose(r[:, 0], 4.0)
+    assert np.allclose(r[:, 1], [1.0, -1.0, 1.0, -1.0])
+
+
+def test_population_lags_of_the_ar1_stream_match_its_sample_moments():
+    from proofs_checks.optopt import momentum_adam as ma
+
+    g, population = ma.gradient_stream("ar1", 3, 200_000, 5)
+    empirical = ma.empirical_lags(g, 3)
+    scale = population[0][None, :]
+    assert np.all(np.abs(empirical[:4] - population[:4]) <= 0.03 * scale)
+
+
+def test_run_adam_matches_a_scalar_reference():
+    from proofs_checks.optopt import momentum_adam as ma
+
+    problem = ma.quadratic_problem(3, 1)
+    beta1, beta2, eta = np.array([0.9, 0.5]), np.array([0.999, 0.0]), np.array([1e-2, 3e-3])
+    final, _ = ma.run_adam(problem, beta1, beta2, eta, 25, seed=4)
+    for j in range(2):
+        rng = np.random.default_rng(4)
+        theta = np.tile(problem["theta0"], (2, 1))
+        m = np.zeros_like(theta)
+        v = np.zeros_like(theta)
+        losses = []
+        for t in range(1, 26):
+            grad = problem["gradient"](theta, rng)  # the same noise draws as the batched run
+            m = beta1 * m.T + (1 - beta1) * grad.T
+            v = beta2 * v.T + (1 - beta2) * grad.T**2
+            m, v = m.T, v.T
+            step = eta[:, None] * (m / (1 - beta1[:, None] ** t)) / (np.sqrt(v / (1 - beta2[:, None] ** t)) + 1e-8)
+            theta = theta - step
+            if t > 20:
+                losses.append(problem["loss"](theta)[j])
+        assert final[j] == pytest.approx(np.mean(losses), rel=1e-12)
+
+
+@pytest.mark.parametrize("star_loss, expected", [(0.5, "confirmed"), (2.0, "refuted")])
+def test_beta2_verdict_follows_the_adam_losses(registry, monkeypatch, star_loss, expected):
+    # mutation: replace the measured Adam losses by ones where the eq.-15 beta2* run is the best (or the worst)
+    from proofs_checks.optopt import momentum_adam as ma
+
+    real = ma._adam_experiment
+
+    def staged(ctx, problem, steps, seeds, lr_base, grid):
+        result = real(ctx, problem, steps, seeds, lr_base, grid)
+        losses = 1.0 + 0.01 * np.random.default_rng(0).random(result["losses"].shape)
+        losses[:, result["star"]] = star_loss
+        return {**result, "losses": losses}
+
+    monkeypatch.setattr(ma, "_adam_experiment", staged)
+    assert run_claim(registry["optopt.corollary6.beta2"], seed=0).verdict == expected
+
+
+# --------------------------------------------------------------------------- Prop. 8 exploratory endpoints
+
+
+def test_endpoint_loss_is_the_minimum_norm_interpolant_for_full_rank_q():
+    from proofs_checks.optopt import validation
+
+    data = validation.shifted_regression(2, 8, 30, 15, "covariate")
+    rng = np.random.default_rng(1)
+    F = rng.normal(size=(15, 15))
+    Q = F @ F.T / 15 + 0.1 * np.eye(15)
+    G, y = data["X"], data["y"]
+    theta = Q @ G.T @ np.linalg.solve(G @ Q @ G.T, y)
+    expected = 0.5 * float(np.mean((data["X_val"] @ theta - data["y_val"]) ** 2))
+    assert validation.endpoint_validation_loss(data, Q) == pytest.approx(expected, rel=1e-7)
+
+
+def test_endpoint_loss_of_a_rank_one_q_is_the_best_fit_along_its_direction():
+    from proofs_checks.optopt import validation
+
+    data = validation.shifted_regression(4, 8, 30, 15, "concept")
+    u = np.random.default_rng(2).normal(size=15)
+    G, y = data["X"], data["y"]
+    a = G @ u
+    theta = u * float(a @ y) / float(a @ a)  # least squares along u: the flow's limit
+    expected = 0.5 * float(np.mean((data["X_val"] @ theta - data["y_val"]) ** 2))
+    assert validation.endpoint_validation_loss(data, np.outer(u, u)) == pytest.approx(expected, rel=1e-7)
+
+
+def test_endpoint_optimizers_are_on_the_budget_boundary():
+    from proofs_checks.optopt import validation
+
+    data = validation.shifted_regression(0, 10, 40, 12, "covariate")
+    budget = FrobeniusBudget(2.0)
+    optimizers = validation.endpoint_optimizers(data, budget, np.random.default_rng(0))
+    for name, Q in optimizers.items():
+        assert np.linalg.norm(Q) == pytest.approx(math.sqrt(2.0), rel=1e-9), name
+        assert np.linalg.eigvalsh(Q)[0] >= -1e-12, name

@@ -580,13 +580,6 @@ def _power(instance: Instance, sigma: np.ndarray, method: str = "cvxpy-reduced")
         return instance.power(sigma)
     sol = solve(instance, sigma, method=method)
     cert = sol.certificate
-    if not cert.optimal and cert.min_eigenvalue is not None and cert.relative_gap <= 1e-6 \
-            and cert.budget_residual <= 1e-7:
-        # the engine measures the PSD residual relative to ||Q||, which rejects Q ~ 0 (P* = 0) with
-        # lambda_min ~ -1e-10; measure it against the budget's own Q magnitude instead
-        q_ref = _inst_scale(instance, sigma) / max(float(np.linalg.norm(sigma)), 1e-300)
-        if cert.min_eigenvalue >= -1e-7 * q_ref:
-            return float(sol.power), sol.Q
     if not cert.optimal:
         raise NumericalFailure(f"{method} optimum not certified for {instance!r}: {cert.summary()}")
     return float(sol.power), sol.Q
@@ -630,7 +623,8 @@ def theorem1_i(ctx: Context) -> CheckResult:
     r"""Instances: Q_F(B), Q_S(τ,λ), Q_D(B,c) (cvxpy, eigenbasis-reduced programs with Clarabel/HiGHS, accepted
     only with an optimality certificate) and random hulls conv{0, P_1..P_m} (exact). Σ1, Σ2 from M-PSD, M-VAL,
     M-IND, M-SING (incl. Σ = 0), M-TIE, also negated (Σ ⪯ 0), d ≤ 6, t ∈ {0, 1e-3, 1} ∪ [0, 10]. Recorded:
-    (a) the maximizer returned is feasible (constraints ≤ bound rel 1e-9·100, λ_min ≥ −1e-7‖Q‖);
+    (a) the maximizer returned is feasible (constraints ≤ bound rel 1e-7; PSD residual by the engine's certificate,
+    measured against max(‖Q‖_F, the budget's own Q magnitude) so that Q* = 0 at Σ ⪯ 0 is accepted);
     (b) P*(tΣ1) = tP*(Σ1); (c) P*(Σ1 + Σ2) ≤ P*(Σ1) + P*(Σ2); (d) convexity at s ∈ {1/4, 1/2, 3/4};
     tolerances 1e-4 × the instance's power scale (100 × the solver tolerance).
 

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 import cvxpy as cp
 import numpy as np
+import scipy.linalg
 from numpy.typing import NDArray
 
 from theorylab.claims import NumericalFailure
@@ -131,9 +132,14 @@ class Certificate(_AttrDict):
         :math:`\lambda_{\min}(Q)` (smallest over lags for dynamic programs) where the budget requires
         :math:`Q \succeq 0`.
     psd_residual : float
-        :math:`\max(0, -\lambda_{\min}(Q))/\|Q\|_F`.
+        :math:`\max(0, -\lambda_{\min}(Q))/m` with :math:`m = \max(\|Q\|_F, \text{q\_scale})` and
+        ``q_scale`` the budget's own magnitude of a boundary point (:meth:`Budget.q_scale`: :math:`\sqrt{B}`,
+        :math:`\min(\tau, \lambda)`, ...). Measuring against the budget rather than :math:`\|Q\|_F` alone keeps
+        an optimum :math:`Q^\star = 0` (e.g. :math:`\Sigma \preceq 0`) feasible when a solver returns it with
+        round-off eigenvalues of size :math:`10^{-10}`.
     structure_residual : float
-        Violation of a structural constraint (off-diagonal mass of a diagonal budget, asymmetry), relative.
+        Violation of a structural constraint (off-diagonal mass of a diagonal budget, asymmetry), relative to
+        the same :math:`m`.
     feasible : bool
         All residuals at most ``feasibility_tol``.
     power : float
@@ -159,12 +165,15 @@ class Certificate(_AttrDict):
         Whether the maximizer is unique (None: unknown), with ``uniqueness_reason``.
     feasibility_tol, objective_tol : float
         The tolerances used.
+    q_magnitude : float
+        The :math:`m` the PSD and structure residuals are measured against.
     """
 
     FIELDS = (
         "finite", "constraints", "budget_residual", "min_eigenvalue", "psd_residual", "structure_residual",
         "feasible", "power", "upper_bound", "bound_source", "bound_is_exact", "relative_gap", "scale",
         "lower_bound", "optimal", "unique", "uniqueness_reason", "feasibility_tol", "objective_tol",
+        "q_magnitude",
     )
 
     def summary(self) -> str:
@@ -331,6 +340,26 @@ def symmetric_matrix(value: Any, name: str = "sigma", *, rtol: float = 1e-10) ->
 def eigh_descending(matrix: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Eigenvalues in decreasing order and the matching orthonormal eigenvectors (columns)."""
     values, vectors = np.linalg.eigh(matrix)
+    return values[::-1].copy(), vectors[:, ::-1].copy()
+
+
+def top_eigenpairs(matrix: FloatArray, count: int) -> tuple[FloatArray, FloatArray]:
+    """The ``count`` largest eigenvalues (decreasing) and their orthonormal eigenvectors.
+
+    A partial eigendecomposition (``syevr`` with an index range) when ``count < n``; exact in the same sense
+    as the full one (the computed eigenpairs are those the full decomposition returns, to round-off).
+    """
+    n = matrix.shape[0]
+    count = max(0, min(int(count), n))
+    if count >= n:
+        return eigh_descending(matrix)
+    if count == 0:
+        return np.zeros(0), np.zeros((n, 0))
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if not np.all(np.isfinite(matrix)):
+        raise ValueError("top_eigenpairs needs a finite matrix")
+    values, vectors = scipy.linalg.eigh(matrix, subset_by_index=[n - count, n - 1], driver="evr",
+                                        check_finite=False)
     return values[::-1].copy(), vectors[:, ::-1].copy()
 
 
@@ -595,6 +624,16 @@ class Budget(ABC):
     def upper_bound(self, sigma: np.ndarray) -> tuple[float, bool]:
         """An upper bound on :math:`P^\\star` from a dual-feasible point, and whether it is exact."""
 
+    def q_scale(self, sigma: np.ndarray) -> float:
+        """The budget's own magnitude of :math:`Q`: the Frobenius norm of a typical boundary point.
+
+        The PSD and structure residuals of a certificate are measured against
+        :math:`\\max(\\|Q\\|_F, \\text{q\\_scale})`, so that a solution :math:`Q \\approx 0` is judged by the
+        size the budget allows, not by its own (round-off) size. 0 means "no budget magnitude": residuals are
+        then relative to :math:`\\|Q\\|_F`.
+        """
+        return 0.0
+
     @abstractmethod
     def scale(self, sigma: np.ndarray) -> float:
         """An a-priori bound on :math:`|\\langle Q,\\Sigma\\rangle|` over the budget set (for relative gaps)."""
@@ -642,12 +681,15 @@ def certify(
     constraints = budget.constraint_values(Q, sigma) if finite else {}
     residual = max(((v - b) / b for v, b in constraints.values()), default=0.0) if finite else math.nan
     lam_min = budget.psd_eigenvalues(Q) if finite else None
+    norm = stable_norm(Q) if finite else math.nan
+    magnitude = max(norm, budget.q_scale(sigma)) if finite else math.nan
     if finite and lam_min is not None:
-        norm = float(np.linalg.norm(Q))
-        psd_residual = max(0.0, -lam_min) / norm if norm > 0 else 0.0
+        psd_residual = max(0.0, -lam_min) / magnitude if magnitude > 0 else 0.0
     else:
         psd_residual = 0.0 if finite else math.nan
-    structure = budget.structure_residual(Q) if finite else math.nan
+    # structure residuals are relative to ||Q||_F; rescale them to the same magnitude
+    structure = budget.structure_residual(Q) * norm / magnitude if finite and magnitude > 0 else (
+        0.0 if finite else math.nan)
     feasible = bool(finite and residual <= feas_tol and psd_residual <= feas_tol and structure <= feas_tol)
     bound, exact = budget.upper_bound(sigma)
     bound_source = "support function (dual formula)"
@@ -677,7 +719,7 @@ def certify(
         psd_residual=psd_residual, structure_residual=structure, feasible=feasible, power=power,
         upper_bound=bound, bound_source=bound_source, bound_is_exact=exact, relative_gap=gap, scale=scale,
         lower_bound=lower, optimal=optimal, unique=unique, uniqueness_reason=reason, feasibility_tol=feas_tol,
-        objective_tol=obj_tol,
+        objective_tol=obj_tol, q_magnitude=magnitude,
     )
 
 

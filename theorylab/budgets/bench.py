@@ -8,7 +8,8 @@ For each static budget (Frobenius, spectral, data metric, diagonal) and each siz
 * the eigenbasis-reduced cvxpy program (Clarabel SOCP / HiGHS LP),
 * the full-matrix SDP with Clarabel (up to :data:`CLARABEL_MAX_N` or :data:`CLARABEL_MAX_N_FULL`: its memory
   grows steeply, > 20 GB at :math:`n = 200`) and with SCS (``eps_abs = eps_rel = 1e-9``, ``max_iters = 1e5``;
-  up to :math:`n = 200`, all sizes with ``full``, each solve capped at :data:`SCS_TIME_LIMIT` seconds),
+  up to :data:`SCS_MAX_N`, or :data:`SCS_MAX_N_FULL` with ``full``, each solve capped at :data:`SCS_TIME_LIMIT`
+  seconds; at :math:`n = 1000` one SCS solve takes 5–30 minutes, so it is not part of the routine full run),
 
 and reports the ratios and the relative objective errors against the closed form. Times are wall times of
 :func:`theorylab.budgets.solve` (cvxpy: construction, compilation and solve).
@@ -37,8 +38,9 @@ SIZES_FULL = (500, 1000)
 #: Largest full SDP given to Clarabel (quick run / full run).
 CLARABEL_MAX_N = 50
 CLARABEL_MAX_N_FULL = 100
-#: Largest full SDP given to SCS in the quick run.
+#: Largest full SDP given to SCS in the quick run / the full run.
 SCS_MAX_N = 200
+SCS_MAX_N_FULL = 500
 #: Time limit of one SCS solve, seconds.
 SCS_TIME_LIMIT = 1800.0
 
@@ -65,6 +67,19 @@ def _measure(budget: Budget, sigma: np.ndarray, method: str, solver: str | None,
     return result.seconds, result.power, ""
 
 
+def _blas_threads() -> str:
+    """The BLAS thread count in effect (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, or the library default).
+
+    On a shared 2-core machine multi-threaded BLAS contends with other jobs: ``numpy.linalg.eigh`` at
+    n = 1000 took 0.25 s with one thread and 0.4-9 s with the default under a load of 6-16, so the
+    tables in docs/budgets.md are measured with ``OPENBLAS_NUM_THREADS=1``.
+    """
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(name):
+            return f"{os.environ[name]} ({name})"
+    return "library default"
+
+
 def _cell(value: float | None, skipped: str = "skip") -> str:
     if value is None:
         return skipped
@@ -77,19 +92,21 @@ def run(full: bool = False, sizes: tuple[int, ...] | None = None) -> str:
     Parameters
     ----------
     full : bool
-        Add :math:`n = 500, 1000`, run SCS full SDPs at every size and Clarabel up to :data:`CLARABEL_MAX_N_FULL`.
+        Add :math:`n = 500, 1000`, run SCS full SDPs up to :data:`SCS_MAX_N_FULL` and Clarabel up to
+        :data:`CLARABEL_MAX_N_FULL`.
     sizes : tuple of int, optional
         Override the sizes (for tests and quick looks).
     """
     sizes = sizes if sizes is not None else SIZES + (SIZES_FULL if full else ())
     clarabel_max = CLARABEL_MAX_N_FULL if full else CLARABEL_MAX_N
-    scs_max = max(sizes) if full else SCS_MAX_N
+    scs_max = SCS_MAX_N_FULL if full else SCS_MAX_N
     header = (f"{'budget':10s} {'n':>5s} {'closed s':>9s} {'reduced s':>9s} {'Clarabel s':>10s} {'SCS s':>9s} "
               f"{'red/closed':>10s} {'SCS/red':>8s} {'err red':>9s} {'err Clar':>9s} {'err SCS':>9s}")
     lines = [
         "theorylab bench budgets" + (" --full" if full else ""),
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"numpy {np.__version__}, scipy {scipy.__version__}, cvxpy {cp.__version__}",
+        f"numpy {np.__version__}, scipy {scipy.__version__}, cvxpy {cp.__version__}, "
+        f"BLAS threads {_blas_threads()}",
         "moment Sigma = G G'/n (seed 0); budgets: Frobenius B=1; spectral tau=n/4+1/2, lambda=1; data metric B=1; "
         "diagonal B=1, c log-uniform [0.1, 10]",
         "times: wall seconds of solve() (cvxpy: build + compile + solve); err = |P - P_closed| / P_closed",

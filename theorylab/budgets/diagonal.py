@@ -207,6 +207,10 @@ class DiagonalBudget(Budget):
         s = np.maximum(np.diag(sigma), 0.0)
         return math.sqrt(self.B) * stable_norm(s / np.sqrt(c)), True
 
+    def q_scale(self, sigma: np.ndarray) -> float:
+        r""":math:`\sqrt{B/\max_j c_j}`, the smallest single-coordinate boundary point."""
+        return math.sqrt(self.B / float(np.max(self.costs(sigma.shape[0]))))
+
     def scale(self, sigma: np.ndarray) -> float:
         c = self.costs(sigma.shape[0])
         return math.sqrt(self.B) * stable_norm(np.diag(sigma) / np.sqrt(c))

@@ -244,6 +244,10 @@ class DynamicFrobeniusBudget(_LagBudget):
     def upper_bound(self, sigma: np.ndarray) -> tuple[float, bool]:
         return math.sqrt(self.B) * h_norm(self.projected(sigma)), True
 
+    def q_scale(self, sigma: np.ndarray) -> float:
+        r""":math:`\sqrt{B}`, the :math:`\mathcal{H}`-radius of the ball."""
+        return math.sqrt(self.B)
+
     def scale(self, sigma: np.ndarray) -> float:
         return math.sqrt(self.B) * h_norm(sigma)
 
@@ -433,6 +437,11 @@ class DynamicLyapunovBudget(_LagBudget):
         exact = all(is_psd(np.linalg.eigvalsh(m)) for m in sym)
         return min(plain, positive), exact
 
+    def q_scale(self, sigma: np.ndarray) -> float:
+        r""":math:`\sqrt{B/\lambda_{\max}(\Sigma_0)}` (0 if the metric is 0)."""
+        top = float(np.linalg.eigvalsh(_sym_lags(self.metric_of(sigma)[None])[0])[-1])
+        return math.sqrt(self.B / top) if top > 0 else 0.0
+
     def scale(self, sigma: np.ndarray) -> float:
         costs = np.linalg.eigvalsh(self.metric_of(sigma))
         floor = max(float(costs[-1]) * 1e-12, np.finfo(float).tiny)
@@ -572,6 +581,10 @@ class DynamicDiagonalBudget(_LagBudget):
         if self.nonneg:
             r = np.maximum(r, 0.0)
         return math.sqrt(self.B * float(np.sum(r**2 / self.costs(r.shape[1])[None, :]))), True
+
+    def q_scale(self, sigma: np.ndarray) -> float:
+        r""":math:`\sqrt{B/\max_j c_j}`."""
+        return math.sqrt(self.B / float(np.max(self.costs(sigma.shape[1]))))
 
     def scale(self, sigma: np.ndarray) -> float:
         r = self.diagonals(sigma)
@@ -839,6 +852,11 @@ class FrequencySpectralBudget(Budget):
         taus, lams = self.caps(sigma.shape[0])
         return float(np.mean([spectral_dual_value(np.linalg.eigvalsh(S), taus[m], lams[m])
                               for m, S in enumerate(sigma)])), True
+
+    def q_scale(self, sigma: np.ndarray) -> float:
+        r""":math:`\min_m \min(\tau_m, \lambda_m)`."""
+        taus, lams = self.caps(sigma.shape[0])
+        return float(np.min(np.minimum(taus, lams)))
 
     def scale(self, sigma: np.ndarray) -> float:
         taus, lams = self.caps(sigma.shape[0])

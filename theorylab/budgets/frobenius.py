@@ -147,6 +147,10 @@ class FrobeniusBudget(Budget):
         values = np.linalg.eigvalsh(sigma)
         return math.sqrt(self.B) * stable_norm(np.maximum(values, 0.0)), True
 
+    def q_scale(self, sigma: np.ndarray) -> float:
+        r""":math:`\sqrt{B}`, the Frobenius radius of the ball."""
+        return math.sqrt(self.B)
+
     def scale(self, sigma: np.ndarray) -> float:
         return math.sqrt(self.B) * stable_norm(sigma)
 

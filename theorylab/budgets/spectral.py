@@ -52,6 +52,7 @@ from theorylab.budgets.base import (
     positive_scalar,
     psd_gauge,
     psd_part,
+    top_eigenpairs,
 )
 
 
@@ -129,18 +130,32 @@ class SpectralBudget(Budget):
         return Normalization(SpectralBudget(self.tau / self.lam, 1.0), sigma / scale, self.lam, self.lam * scale)
 
     # -- formulas --------------------------------------------------------
+    def filled_directions(self, n: int) -> int:
+        r""":math:`\min(k + 1, n)`, :math:`k = \lfloor\tau/\lambda\rfloor`: no form fills more eigendirections."""
+        return min(math.floor(self.tau / self.lam) + 1, n)
+
     def closed_form(self, sigma: np.ndarray) -> Formula:
-        """Cor. 2(ii) as stated: fill the top ``k + 1`` eigendirections, ``k = floor(tau/lam)``."""
-        values, vectors = eigh_descending(sigma)
-        q, k = stated_spectral_eigenvalues(self.tau, self.lam, values.size)
-        return Formula(Q=from_eigen(vectors, q), stated_power=stated_spectral_power(values, self.tau, self.lam),
+        """Cor. 2(ii) as stated: fill the top ``k + 1`` eigendirections, ``k = floor(tau/lam)``.
+
+        Only those eigenpairs are computed (a partial eigendecomposition); ``details["sigma"]`` holds the
+        top ``min(k + 1, n)`` eigenvalues, ``details["q"]`` all ``n`` filled values.
+        """
+        n = sigma.shape[0]
+        values, vectors = top_eigenpairs(sigma, self.filled_directions(n))
+        q, k = stated_spectral_eigenvalues(self.tau, self.lam, n)
+        filled = q[: values.size]
+        return Formula(Q=from_eigen(vectors, filled), stated_power=stated_spectral_power(values, self.tau, self.lam),
                        details={"q": q, "k": k, "sigma": values})
 
     def corrected_form(self, sigma: np.ndarray) -> Formula:
-        """Corrected: water-filling on positive eigenvalues only."""
-        values, vectors = eigh_descending(sigma)
-        q = water_filling(values, self.tau, self.lam)
-        return Formula(Q=from_eigen(vectors, q), stated_power=float(q @ values), details={"q": q, "sigma": values})
+        """Corrected: water-filling on positive eigenvalues only (top ``min(k + 1, n)`` eigenpairs computed)."""
+        n = sigma.shape[0]
+        values, vectors = top_eigenpairs(sigma, self.filled_directions(n))
+        filled = water_filling(values, self.tau, self.lam)
+        q = np.zeros(n)
+        q[: filled.size] = filled
+        return Formula(Q=from_eigen(vectors, filled), stated_power=float(filled @ values),
+                       details={"q": q, "sigma": values})
 
     # -- programs --------------------------------------------------------
     def full_program(self, sigma: np.ndarray) -> Program:
@@ -212,6 +227,10 @@ class SpectralBudget(Budget):
     def upper_bound(self, sigma: np.ndarray) -> tuple[float, bool]:
         r""":math:`\min_{\nu\ge0}\tau\nu + \lambda\sum_i(\sigma_i-\nu)_+`, exact by LP duality."""
         return spectral_dual_value(np.linalg.eigvalsh(sigma), self.tau, self.lam), True
+
+    def q_scale(self, sigma: np.ndarray) -> float:
+        r""":math:`\min(\tau, \lambda)`, the largest eigenvalue a rank-one point of the set can have."""
+        return min(self.tau, self.lam)
 
     def scale(self, sigma: np.ndarray) -> float:
         values = np.linalg.eigvalsh(sigma)
