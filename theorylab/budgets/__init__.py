@@ -19,11 +19,13 @@ solver-independent :class:`Certificate`. Solver trouble raises :class:`SolverFai
 
 Also: synthetic gradient processes and lag-moment estimators (:mod:`theorylab.budgets.processes`), the
 hyperparameter formulas of Cor. 5, 6 and Algorithms 1, 2 (:mod:`theorylab.budgets.hyperparameters`),
-``compare`` (:mod:`theorylab.budgets.commands`) and the benchmark (:mod:`theorylab.budgets.bench`).
+``compare`` (:mod:`theorylab.budgets.commands`), the benchmark (:mod:`theorylab.budgets.bench`), and the flow
+simulators and training loops of the paper's Figure 2 and Proposition 8 (:mod:`theorylab.budgets.training`).
 """
 
 from __future__ import annotations
 
+from theorylab.budgets import training
 from theorylab.budgets.base import (
     Budget,
     BudgetSolution,
@@ -68,4 +70,5 @@ __all__ = [
     "solve",
     "solve_dual",
     "spectral_density",
+    "training",
 ]
