@@ -388,7 +388,7 @@ def plot_panel_bc(data: PanelBC, path: Path, claim_id: str) -> Path:
     what = "quadratic loss" if data.panel == "b" else "nonconvex losses"
     fig.suptitle(f"{claim_id}: best-tuned optimizer per budget type on {what}\n"
                  "theta <- theta + Q_t g_t, Q_t = Cor. 2 closed form on the moment estimate Sigma_t", fontsize=10)
-    fig.subplots_adjust(left=0.1 / ncols, right=0.98, bottom=0.1 / nrows, top=1.0 - 0.6 / (0.5 + 4.5 * nrows),
+    fig.subplots_adjust(left=0.1 / ncols, right=0.98, bottom=0.1 / nrows, top=1.0 - 0.85 / (0.5 + 4.5 * nrows),
                         wspace=0.2, hspace=0.3)
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -164,12 +164,17 @@ def test_broken_lag_psd_helper_breaks_termwise_claim(registry, monkeypatch):
 # --------------------------------------------------------------------------- engine certificate (task: Q* = 0)
 
 
-def test_old_certificate_scale_makes_sublinearity_claim_inconclusive(registry, monkeypatch):
-    # with residuals relative to ||Q|| only (q_scale = 0), Q* ~ 0 at Sigma <= 0 is rejected and the claim,
-    # which now relies on the engine's certificate, cannot decide
-    for cls in (FrobeniusBudget, SpectralBudget, DiagonalBudget):
-        monkeypatch.setattr(cls, "q_scale", lambda self, sigma: 0.0)
-    assert run_claim(registry["optopt.theorem1.i"], seed=0).verdict == "inconclusive"
+def test_certificate_accepts_a_zero_optimum_up_to_round_off_only_with_the_budget_scale(monkeypatch):
+    # Sigma = -I: Q* = 0; a solver returns it with eigenvalues of order -1e-10.  Measured against ||Q|| alone
+    # (q_scale = 0, the old certificate) that round-off is a 100 % PSD violation.
+    from theorylab.budgets.base import certify
+
+    budget, sigma = FrobeniusBudget(1.0), -np.eye(3)
+    round_off = -1e-10 * np.eye(3)
+    assert certify(budget, sigma, round_off, source="CLARABEL").feasible
+    assert not certify(budget, sigma, -1e-3 * np.eye(3), source="CLARABEL").feasible
+    monkeypatch.setattr(FrobeniusBudget, "q_scale", lambda self, sigma: 0.0)
+    assert not certify(budget, sigma, round_off, source="CLARABEL").feasible
 
 
 # --------------------------------------------------------------------------- Cor. 6 beta2 helpers
