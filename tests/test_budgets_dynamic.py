@@ -265,6 +265,19 @@ def test_velocity_maximizers_match_cvxpy(data):
             assert np.linalg.norm(numeric.Q - closed.Q) <= 1e-3 * np.linalg.norm(closed.Q)
 
 
+@pytest.mark.parametrize("radius", [1e-7, 1e-3, 1e4])
+def test_velocity_programs_are_certified_optimal_at_any_radius(radius):
+    # the solver sees the unit-radius, unit-gradient program; its absolute tolerances do not leak into the answer
+    g = np.array([-0.1484, -10.0, 3.0])
+    regions = [EuclideanRegion(radius), EllipticRegion(np.diag([1e4, 1.0, 10.0]), radius),
+               DiagonalRegion(np.array([1e-3, 5.0, 1.0]), radius**2), LayerwiseRegion([radius, 3 * radius], [1, 2]),
+               InfinityRegion(radius)]
+    for region in regions:
+        numeric = solve(region, g, "cvxpy")
+        assert numeric.certificate.optimal, (region, numeric.certificate.summary())
+        assert numeric.power == pytest.approx(solve(region, g).power, rel=1e-6)
+
+
 def test_velocity_degenerate_gradients():
     g = np.array([1.0, 0.0, -2.0])
     assert solve(InfinityRegion(1.0), g).certificate.unique is False

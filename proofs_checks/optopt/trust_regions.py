@@ -57,9 +57,9 @@ EXACT_DIRECTION_TOL = 1e-12
 FEASIBILITY_RTOL = 1e-9
 #: a cvxpy answer is used only if feasible and within this relative gap of the dual-norm bound
 SOLVER_ACCEPT_RTOL = 1e-5
-#: Clarabel tolerances for the velocity SOCPs. The engine rescales the objective but not the trust radius
-#: (``q_factor`` 1), so Clarabel's default absolute tolerances (1e-8) become relative errors of the velocity of
-#: order 1e-8/radius; a linear objective hides errors orthogonal to g in the value, so the value gate alone
+#: Clarabel tolerances for the velocity SOCPs. The engine solves the unit-radius, unit-gradient program, but a
+#: layer-wise region whose radii span decades still leaves Clarabel's default tolerances (1e-8) at relative
+#: value errors near 1e-5; a linear objective hides errors orthogonal to g in the value, so the value gate alone
 #: cannot catch them.
 #: Tried in order: Clarabel at two tight levels, Clarabel at the engine's defaults, then SCS (engine defaults,
 #: eps 1e-9); Clarabel sometimes stops at 'optimal_inaccurate' at the tighter levels (diagonal regions with costs

@@ -38,7 +38,9 @@ from theorylab.budgets.base import (
     EIGEN_TIE_TOL,
     Budget,
     Formula,
+    Normalization,
     Program,
+    moment_scale,
     positive_scalar,
     positive_vector,
     real_array,
@@ -71,6 +73,16 @@ class VelocityRegion(Budget):
 
     def psd_eigenvalues(self, Q: np.ndarray) -> float | None:
         return None
+
+    def unit_region(self) -> tuple[VelocityRegion, float]:
+        """The same region with unit radius, and the radius: ``self`` is ``radius`` times ``unit_region``."""
+        raise NotImplementedError
+
+    def normalized(self, sigma: np.ndarray) -> Normalization:
+        # unit radius and unit gradient: the solvers' absolute gap tolerances then act as relative ones
+        unit, radius = self.unit_region()
+        scale = moment_scale(sigma)
+        return Normalization(unit, sigma / scale, radius, radius * scale)
 
     def full_program(self, sigma: np.ndarray) -> Program:
         v = cp.Variable(sigma.size)
@@ -105,6 +117,9 @@ class EuclideanRegion(VelocityRegion):
 
     def __repr__(self) -> str:
         return f"EuclideanRegion(tau={self.tau:g})"
+
+    def unit_region(self) -> tuple[VelocityRegion, float]:
+        return EuclideanRegion(1.0), self.tau
 
     def closed_form(self, sigma: np.ndarray) -> Formula:
         norm = float(np.linalg.norm(sigma))
@@ -143,6 +158,11 @@ class EllipticRegion(VelocityRegion):
     def __repr__(self) -> str:
         return f"EllipticRegion(metric={self.dim}x{self.dim}, tau={self.tau:g})"
 
+    def unit_region(self) -> tuple[VelocityRegion, float]:
+        # v'Pv <= tau^2  <=>  u'(P/p)u <= 1 with v = (tau/sqrt(p)) u
+        p = moment_scale(self.metric)
+        return EllipticRegion(self.metric / p, 1.0), self.tau / math.sqrt(p)
+
     def closed_form(self, sigma: np.ndarray) -> Formula:
         direction = scipy.linalg.cho_solve(self._factor, sigma)
         dual = math.sqrt(max(float(sigma @ direction), 0.0))
@@ -173,6 +193,11 @@ class DiagonalRegion(VelocityRegion):
     def __repr__(self) -> str:
         costs = f"array of {self.c.size}" if self.c.size > 1 else f"{self.c[0]:g}"
         return f"DiagonalRegion(c={costs}, B={self.B:g})"
+
+    def unit_region(self) -> tuple[VelocityRegion, float]:
+        # sum_j c_j v_j^2 <= B  <=>  sum_j (c_j/c_max) u_j^2 <= 1 with v = sqrt(B/c_max) u
+        c_max = float(np.max(self.c))
+        return DiagonalRegion(self.c / c_max, 1.0), math.sqrt(self.B / c_max)
 
     def _costs(self, n: int) -> np.ndarray:
         return np.full(n, float(self.c[0])) if self.c.size == 1 else self.c
@@ -210,6 +235,10 @@ class LayerwiseRegion(VelocityRegion):
 
     def __repr__(self) -> str:
         return f"LayerwiseRegion(radii=array of {self.radii.size}, layer_sizes={self.layer_sizes})"
+
+    def unit_region(self) -> tuple[VelocityRegion, float]:
+        r_max = float(np.max(self.radii))
+        return LayerwiseRegion(self.radii / r_max, self.layer_sizes), r_max
 
     def _layers(self) -> list[slice]:
         return [slice(self.bounds[i], self.bounds[i + 1]) for i in range(len(self.layer_sizes))]
@@ -251,6 +280,9 @@ class InfinityRegion(VelocityRegion):
 
     def __repr__(self) -> str:
         return f"InfinityRegion(tau={self.tau:g})"
+
+    def unit_region(self) -> tuple[VelocityRegion, float]:
+        return InfinityRegion(1.0), self.tau
 
     def closed_form(self, sigma: np.ndarray) -> Formula:
         return Formula(Q=self.tau * np.sign(sigma), stated_power=self.tau * float(np.sum(np.abs(sigma))),
