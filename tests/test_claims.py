@@ -161,6 +161,30 @@ def test_search_is_deterministic_for_a_seed_and_depends_on_it():
     assert examples(1) != examples(2)
 
 
+def test_search_examples_do_not_depend_on_what_the_process_imported(tmp_path, monkeypatch):
+    # hypothesis would otherwise mix literals of newly imported local modules into its draws
+    from hypothesis import strategies as st
+
+    def drawn() -> list[tuple[int, float]]:
+        ctx = Context("t.imports", seed=5)
+        seen: list[tuple[int, float]] = []
+
+        def prop(k: int, x: float) -> None:
+            seen.append((k, x))
+            ctx.compare(0.0, 1.0, "<=")
+
+        ctx.search(prop, k=st.integers(-10**9, 10**9), x=st.floats(-1e9, 1e9), max_examples=300)
+        return seen
+
+    before = drawn()
+    literals = ", ".join(str(v) for v in range(987_654_321, 987_654_321 + 400, 7))
+    (tmp_path / "module_with_literals.py").write_text(f"INTS = [{literals}]\nFLOATS = [0.123456789, -77777.25]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import module_with_literals  # noqa: F401
+
+    assert drawn() == before
+
+
 def test_assumed_away_examples_are_not_counted():
     ctx = Context("t.assume")
     def prop(x: int) -> None:

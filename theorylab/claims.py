@@ -34,7 +34,8 @@ import math
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -259,6 +260,35 @@ class Comparison:
             "atol": self.atol,
             "slack": to_jsonable(self.slack) if self.finite else None,
         }
+
+
+@contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Keep hypothesis from mixing literals of the loaded project modules into its examples.
+
+    hypothesis (6.131 and later) draws, now and then, constants found in the source of every non-library module
+    the process has imported; what a run happened to import before a search would then change its examples, and
+    a verdict could depend on the order of the claims.  Inside a search only hypothesis's fixed global constants
+    are used.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - older hypothesis: no local constants
+        yield
+        return
+    getter = getattr(providers, "_get_local_constants", None)
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    if getter is None or cache is None or not hasattr(providers, "Constants"):  # pragma: no cover
+        yield
+        return
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = getter
+        cache.clear()
 
 
 # --------------------------------------------------------------------------- evidence
@@ -630,7 +660,8 @@ class Context:
             print_blob=False,
         )(seed(self.seed * 2**32 + self._stream(label))(given(strategy)(test)))
         try:
-            run()
+            with _without_local_constants():
+                run()
         except _Violation:
             pass
         except Unsatisfiable:

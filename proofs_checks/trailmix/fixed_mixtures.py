@@ -798,7 +798,7 @@ def theorem5_check(ctx: Context, reading: str) -> None:
                     scale=max(abs(float(bound[worst])), float(gaps[0]), 1e-300), label=f"(86) at t = {worst}{unit}")
 
     ctx.search(check, _theorem5_cases(reading), label=f"(86), step reading '{reading}'",
-               max_examples=ctx.pick(40, 3000))
+               max_examples=ctx.pick(200, 3000))
 
 
 _THEOREM5_DOC = r"""
@@ -807,7 +807,7 @@ _THEOREM5_DOC = r"""
         \mathbb E[f(x_t) - f_*] \le (1 - 2\mu c(\lambda)\alpha)^t(f(x_0) - f_*) + \frac{LG^2\alpha}{4\mu c(\lambda)}
         \quad (t = 0, \dots, 200).
 
-    Cases (:func:`_theorem5_cases`, 40 / 3000): :math:`f = \tfrac12z^\top Az`
+    Cases (:func:`_theorem5_cases`, 200 / 3000): :math:`f = \tfrac12z^\top Az`
     (:math:`\mu = \lambda_{\min}(A)`, :math:`L = \lambda_{\max}(A)`; the
     catalogue's :math:`\tfrac12\mu x^2` is :math:`d = 1`), B-SCALED bases
     :math:`d^{(i)} = c_i\nabla f + \xi` with exact moments, :math:`s = 0`
