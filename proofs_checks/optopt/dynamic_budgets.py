@@ -26,6 +26,7 @@ from theorylab.budgets import (
     SpectralBudget,
     solve,
     solve_dual,
+    solve_to_optimality,
 )
 from theorylab.claims import CheckResult, Context, NumericalFailure, claim
 from theorylab.testing.strategies import log_uniform
@@ -147,13 +148,7 @@ def dual_value(inst: Instance, R: np.ndarray) -> float:
         problem = cp.Problem(cp.Minimize(cp.norm(cp.vec(cp.multiply(diag + z, 1 / np.sqrt(c)[None, :]), order="F"),
                                                  2)))
         factor = math.sqrt(inst.B)
-    try:
-        problem.solve(solver="CLARABEL")
-    except cp.SolverError as exc:
-        raise NumericalFailure(f"dual program failed: {exc}") from exc
-    if problem.status != cp.OPTIMAL:
-        raise NumericalFailure(f"dual program status {problem.status}")
-    return factor * norm * float(problem.value)
+    return factor * norm * solve_to_optimality(problem, "CLARABEL", "dual program")
 
 
 @st.composite
@@ -558,13 +553,7 @@ def _truncated_conjugate(inst: Budget, R: np.ndarray, radius: float) -> float:
         objective = sum(cp.sum(cp.multiply(Q[k], R[k])) for k in range(K1)) - gauge
         constraints = [q >> 0 for q in Q] + [gauge <= radius]
     problem = cp.Problem(cp.Maximize(objective), constraints)
-    try:
-        problem.solve(solver="CLARABEL")
-    except cp.SolverError as exc:
-        raise NumericalFailure(f"conjugate program failed: {exc}") from exc
-    if problem.status != cp.OPTIMAL:
-        raise NumericalFailure(f"conjugate program status {problem.status}")
-    return float(problem.value)
+    return solve_to_optimality(problem, "CLARABEL", "conjugate program")
 
 
 @claim(id="optopt.theorem3.ii-gauge", title="γ*_Q = δ_{Q°} (dynamic)",
@@ -660,13 +649,8 @@ class _Commutativity:
             return best, arg
         x = cp.Variable(M.size)
         problem = cp.Problem(cp.Maximize(M @ x), self.constraints(x))
-        try:
-            problem.solve(solver="CLARABEL")
-        except cp.SolverError as exc:
-            raise NumericalFailure(f"restricted program failed: {exc}") from exc
-        if problem.status != cp.OPTIMAL:
-            raise NumericalFailure(f"restricted program status {problem.status}")
-        return float(problem.value), np.asarray(x.value, dtype=float)
+        value = solve_to_optimality(problem, "CLARABEL", "restricted program")
+        return value, np.asarray(x.value, dtype=float)
 
     def project_cone(self, x: np.ndarray) -> np.ndarray:
         if self.cone == "halfspace":

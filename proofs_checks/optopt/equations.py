@@ -31,7 +31,7 @@ import scipy.special
 import scipy.stats
 from hypothesis import strategies as st
 
-from theorylab.budgets import DiagonalBudget, FrobeniusBudget, LyapunovBudget, h_inner, solve
+from theorylab.budgets import DiagonalBudget, FrobeniusBudget, LyapunovBudget, h_inner, solve, solve_to_optimality
 from theorylab.budgets.corollaries import corollary16_optimizer, kronecker
 from theorylab.budgets.processes import AR1Process, MA1Process, VAR1Process, batch_means
 from theorylab.budgets.velocity import DiagonalRegion, EllipticRegion, EuclideanRegion, InfinityRegion
@@ -807,9 +807,7 @@ def linf_q_program(g: np.ndarray, tau: float) -> np.ndarray:
     :math:`\|Q\|_{\mathcal H,\infty} = \max_j|q_j| \le \tau` (eq. 146 with :math:`R[0] = gg^\top`), by cvxpy."""
     q = cp.Variable(g.size)
     problem = cp.Problem(cp.Maximize((g**2) @ q), [q >= 0, q <= tau])
-    problem.solve(solver="HIGHS")
-    if problem.status != "optimal":
-        raise NumericalFailure(f"l-infinity Q-program: cvxpy status {problem.status!r}")
+    solve_to_optimality(problem, "HIGHS", "l-infinity Q-program")
     return np.diag(np.asarray(q.value, dtype=float))
 
 

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from proofs_checks.optopt import _reference_updates as ref
 from theorylab.budgets import corollaries as cor
+from theorylab.budgets import solve_to_optimality
 from theorylab.claims import Context, NumericalFailure, claim
 from theorylab.testing.strategies import log_uniform
 
@@ -79,12 +80,7 @@ def _cvx_quadratic_optimum(R: np.ndarray, M: np.ndarray, B: float, psd: bool) ->
     Q = cp.Variable(R.shape, symmetric=psd)
     cons = [cp.sum_squares(half @ Q) <= 1.0] + ([Q >> 0] if psd else [])
     prob = cp.Problem(cp.Maximize(cp.trace(R1.T @ Q)), cons)
-    try:
-        prob.solve(solver=cp.CLARABEL)
-    except cp.error.SolverError as exc:
-        raise NumericalFailure(f"cvxpy: {exc}") from exc
-    if prob.status != cp.OPTIMAL or Q.value is None:
-        raise NumericalFailure(f"cvxpy status {prob.status}")
+    solve_to_optimality(prob, "CLARABEL", "budget program")
     point = np.array(Q.value) * math.sqrt(B / m_scale)
     if psd:
         w, v = np.linalg.eigh(0.5 * (point + point.T))
@@ -339,12 +335,7 @@ def _cvx_psd_projection(QC: np.ndarray, M: np.ndarray, B: float) -> np.ndarray:
     half = (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
     Q = cp.Variable((d, d), symmetric=True)
     prob = cp.Problem(cp.Minimize(cp.norm(Q - QC / s, "fro")), [cp.sum_squares(half @ Q) <= 1.0, Q >> 0])
-    try:
-        prob.solve(solver=cp.CLARABEL)
-    except cp.error.SolverError as exc:
-        raise NumericalFailure(f"cvxpy: {exc}") from exc
-    if prob.status != cp.OPTIMAL or Q.value is None:
-        raise NumericalFailure(f"cvxpy status {prob.status}")
+    solve_to_optimality(prob, "CLARABEL", "projection program")
     w, v = np.linalg.eigh(0.5 * (Q.value + Q.value.T))
     point = s * (v * np.clip(w, 0.0, None)) @ v.T
     norm = _metric_norm(point, M)
@@ -760,9 +751,7 @@ def _check_diag_global(ctx: Context, number: int) -> None:
         rn = r / float(np.linalg.norm(r))
         budget = cp.sum(cp.multiply(c / c.max(), cp.square(q)))
         prob = cp.Problem(cp.Maximize(cp.sum(cp.multiply(rn, q))), [budget <= 1])
-        prob.solve(solver=cp.CLARABEL)
-        if prob.status != cp.OPTIMAL:
-            raise NumericalFailure(f"cvxpy status {prob.status}")
+        solve_to_optimality(prob, "CLARABEL", "diagonal budget program")
         point = np.array(q.value) * math.sqrt(B / c.max())
         point *= min(1.0, math.sqrt(B / float(np.sum(c * point**2))))
         ctx.compare(cor.corollary17_global(r, c, B)[1], float(np.sum(point * r)), "==", CVX_OBJ,
@@ -1244,8 +1233,8 @@ def corollary21_global(ctx: Context) -> None:
         case = _lion_case({"seed": int(rng.integers(2**32)), "d": 3, "lags": 5, "family": "ar1", "tau": 1.0})
         q = cp.Variable(case["r"].shape)
         prob = cp.Problem(cp.Maximize(cp.sum(cp.multiply(case["r"], q))), [cp.sum(cp.abs(q), axis=0) <= 1.0])
-        prob.solve(solver=cp.HIGHS)
-        agreement.append(float(prob.value) / float(np.sum(np.max(np.abs(case["r"]), axis=0))))
+        stated = float(np.sum(np.max(np.abs(case["r"]), axis=0)))
+        agreement.append(solve_to_optimality(prob, "HIGHS", "entrywise LP") / stated)
     ctx.note("HiGHS LP value / τΣ_j max_n|R_jj[n]| (K = 5)", agreement)
 
 
@@ -1433,9 +1422,7 @@ def corollary22_global(ctx: Context) -> None:
         tmax = float(np.max(theta))
         budget = sum((t / tmax) ** 2 * cp.sum_squares(v) for v, t in zip(variables, theta, strict=True))
         prob = cp.Problem(cp.Maximize(objective), [budget <= 1.0])
-        prob.solve(solver=cp.CLARABEL)
-        if prob.status != cp.OPTIMAL:
-            raise NumericalFailure(f"cvxpy status {prob.status}")
+        solve_to_optimality(prob, "CLARABEL", "layer-wise budget program")
         points = [np.array(v.value) * math.sqrt(B) / tmax for v in variables]
         used = sum(t**2 * float(np.sum(p**2)) for p, t in zip(points, theta, strict=True))
         points = [p * min(1.0, math.sqrt(B / used)) for p in points]

@@ -23,6 +23,7 @@ from theorylab.budgets import (
     SpectralBudget,
     solve,
     solve_dual,
+    solve_to_optimality,
 )
 from theorylab.claims import CheckResult, Context, NumericalFailure, claim
 from theorylab.testing.strategies import log_uniform
@@ -712,13 +713,7 @@ def _truncated_gauge_conjugate(budget: Budget, sigma: np.ndarray, radius: float)
             gauge = cp.maximum(cp.trace(Q) / budget.tau, cp.lambda_max(Q) / budget.lam)
         objective, constraints = cp.sum(cp.multiply(Q, sigma)) - gauge, [Q >> 0, gauge <= radius]
     problem = cp.Problem(cp.Maximize(objective), constraints)
-    try:
-        problem.solve(solver="CLARABEL")
-    except cp.SolverError as exc:
-        raise NumericalFailure(f"conjugate program failed: {exc}") from exc
-    if problem.status != cp.OPTIMAL:
-        raise NumericalFailure(f"conjugate program status {problem.status}")
-    return float(problem.value)
+    return solve_to_optimality(problem, "CLARABEL", "conjugate program")
 
 
 @claim(id="optopt.theorem1.ii-gauge", title="conjugate of the gauge = indicator of the polar",

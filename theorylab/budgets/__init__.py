@@ -32,6 +32,7 @@ from theorylab.budgets.base import (
     Certificate,
     NotConvexError,
     SolverFailure,
+    solve_to_optimality,
 )
 from theorylab.budgets.diagonal import DiagonalBudget
 from theorylab.budgets.dynamic import (
@@ -69,6 +70,7 @@ __all__ = [
     "lag_moments",
     "solve",
     "solve_dual",
+    "solve_to_optimality",
     "spectral_density",
     "training",
 ]

@@ -491,6 +491,28 @@ def normalize_solver(solver: str | None) -> str | None:
     return name
 
 
+def solve_to_optimality(problem: cp.Problem, solver: str, what: str = "program", **options: Any) -> float:
+    """Solve a cvxpy ``problem`` with ``solver`` and return its value, insisting on status ``optimal``.
+
+    Raises
+    ------
+    SolverFailure
+        For any status other than ``optimal`` (``optimal_inaccurate`` included) or a solver error; ``what``
+        names the program in the message.
+    """
+    try:
+        with warnings.catch_warnings():
+            # an inaccurate solution is reported through the status below, not as a warning
+            warnings.simplefilter("ignore", UserWarning)
+            problem.solve(solver=solver, **options)
+    except cp.error.SolverError as exc:
+        raise SolverFailure(f"{solver} failed on the {what}: {exc}", status="solver_error", solver=solver) from exc
+    if problem.status != cp.OPTIMAL:
+        raise SolverFailure(f"{solver} returned status {problem.status!r} on the {what}; only 'optimal' is accepted",
+                            status=problem.status, solver=solver)
+    return float(problem.value)
+
+
 def run_program(
     program: Program, solver: str | None = None, options: Mapping[str, Any] | None = None
 ) -> tuple[str, float | None, dict[str, Any]]:
@@ -513,21 +535,9 @@ def run_program(
     name = normalize_solver(solver) or default_solver(program.kind, program.size)
     kwargs: dict[str, Any] = dict(SCS_TIGHT_OPTIONS) if name == "SCS" else {}
     kwargs.update(options or {})
-    try:
-        with warnings.catch_warnings():
-            # an inaccurate solution is reported through the status below, not as a warning
-            warnings.simplefilter("ignore", UserWarning)
-            program.problem.solve(solver=name, **kwargs)
-    except cp.error.SolverError as exc:
-        raise SolverFailure(f"{name} failed on a {program.kind.upper()} of size {program.size}: {exc}",
-                            status="solver_error", solver=name) from exc
-    status = program.problem.status
-    if status != cp.OPTIMAL:
-        raise SolverFailure(
-            f"{name} returned status {status!r} on a {program.kind.upper()} of size {program.size}; "
-            "only 'optimal' is accepted", status=status, solver=name)
+    value = solve_to_optimality(program.problem, name, f"{program.kind.upper()} of size {program.size}", **kwargs)
     stats = program.problem.solver_stats
-    info = {"value": float(program.problem.value), "iterations": getattr(stats, "num_iters", None)}
+    info = {"value": value, "iterations": getattr(stats, "num_iters", None)}
     return name, getattr(stats, "solve_time", None), info
 
 
