@@ -1576,6 +1576,26 @@ EULER_GAMMA = 0.5772156649015329
 ZETA_HALF = -1.4603545088095868
 
 
+#: Horizons, sums and tolerance shared by the Lemma 5 sum claims (appended to their docstrings).
+_LEMMA5_SUMS_DOC = r"""Horizons: every :math:`T` from the smallest admissible one to
+    :math:`10^6`, then 20 log-spaced :math:`T` per decade up to
+    :math:`10^7` (quick) / :math:`10^9` (full), recorded as one sweep in
+    increasing :math:`T` (the first violation would be the smallest). Sums
+    (:func:`_prefix_sums`): exact rationals rounded once for harmonic sums up
+    to :math:`T = 200`; above, blocked ``cumsum`` from ``math.fsum`` block
+    totals (relative error about :math:`2\cdot10^{-13}`) and chunked pairwise
+    sums combined with ``math.fsum`` for the sparse horizons. The terms are
+    computed literally (:math:`1/t`, :math:`1/\sqrt{t}`,
+    :math:`\alpha_0/\sqrt{t+1}` and its square). Tolerance: the catalogue's
+    :math:`10^{-10}`, relative to the larger side (``rtol``, no absolute
+    floor, so that the :math:`\alpha_0 = 10^{-3}` cases are judged on their
+    own scale); it exceeds the summation error by three orders. Slack and
+    tightening are relative to the larger side. Beyond the largest
+    :math:`T`, Euler–Maclaurin gives the asymptotic slack recorded in the
+    details (a positive constant, so the inequality persists).
+"""
+
+
 @claim(
     id="trailmix.lemma5.1",
     title="Harmonic upper bound",
@@ -1592,27 +1612,14 @@ def lemma5_1(ctx: Context) -> CheckResult:
 
     with equality at :math:`T = 1`; the slack tends to :math:`1 - \gamma`.
 
-    Horizons: every :math:`T` from the smallest admissible one to
-    :math:`10^6`, then 20 log-spaced :math:`T` per decade up to
-    :math:`10^7` (quick) / :math:`10^9` (full), recorded as one sweep in
-    increasing :math:`T` (the first violation would be the smallest). Sums
-    (:func:`_prefix_sums`): exact rationals rounded once for harmonic sums up
-    to :math:`T = 200`; above, blocked ``cumsum`` from ``math.fsum`` block
-    totals (relative error about :math:`2\cdot10^{-13}`) and chunked pairwise
-    sums combined with ``math.fsum`` for the sparse horizons. The terms are
-    computed literally (:math:`1/t`, :math:`1/\sqrt{t}`,
-    :math:`\alpha_0/\sqrt{t+1}` and its square). Tolerance: the catalogue's
-    :math:`10^{-10}`, relative to the larger side (``rtol``, no absolute
-    floor, so that the :math:`\alpha_0 = 10^{-3}` cases are judged on their
-    own scale); it exceeds the summation error by three orders. Slack and
-    tightening are relative to the larger side. Beyond the largest
-    :math:`T`, Euler–Maclaurin gives the asymptotic slack recorded in the
-    details (a positive constant, so the inequality persists).
     """
     horizons, sums = _harmonic(ctx)
     _lemma5_sweep(ctx, horizons, sums, 1.0 + np.log(horizons.astype(float)), "<=", 1,
                   "H_T <= 1 + log T", 1.0 - EULER_GAMMA)
     return ctx.result()
+
+
+lemma5_1.__doc__ += _LEMMA5_SUMS_DOC
 
 
 
@@ -1632,27 +1639,14 @@ def lemma5_2(ctx: Context) -> CheckResult:
 
     the slack tends to :math:`\gamma`. The right side is ``log1p(T)``.
 
-    Horizons: every :math:`T` from the smallest admissible one to
-    :math:`10^6`, then 20 log-spaced :math:`T` per decade up to
-    :math:`10^7` (quick) / :math:`10^9` (full), recorded as one sweep in
-    increasing :math:`T` (the first violation would be the smallest). Sums
-    (:func:`_prefix_sums`): exact rationals rounded once for harmonic sums up
-    to :math:`T = 200`; above, blocked ``cumsum`` from ``math.fsum`` block
-    totals (relative error about :math:`2\cdot10^{-13}`) and chunked pairwise
-    sums combined with ``math.fsum`` for the sparse horizons. The terms are
-    computed literally (:math:`1/t`, :math:`1/\sqrt{t}`,
-    :math:`\alpha_0/\sqrt{t+1}` and its square). Tolerance: the catalogue's
-    :math:`10^{-10}`, relative to the larger side (``rtol``, no absolute
-    floor, so that the :math:`\alpha_0 = 10^{-3}` cases are judged on their
-    own scale); it exceeds the summation error by three orders. Slack and
-    tightening are relative to the larger side. Beyond the largest
-    :math:`T`, Euler–Maclaurin gives the asymptotic slack recorded in the
-    details (a positive constant, so the inequality persists).
     """
     horizons, sums = _harmonic(ctx)
     _lemma5_sweep(ctx, horizons, sums, np.log1p(horizons.astype(float)), ">=", 1,
                   "H_T >= log(T + 1)", EULER_GAMMA)
     return ctx.result()
+
+
+lemma5_2.__doc__ += _LEMMA5_SUMS_DOC
 
 
 
@@ -1672,28 +1666,15 @@ def lemma5_3(ctx: Context) -> CheckResult:
 
     the slack tends to :math:`2 + \zeta(1/2) \approx 0.540`.
 
-    Horizons: every :math:`T` from the smallest admissible one to
-    :math:`10^6`, then 20 log-spaced :math:`T` per decade up to
-    :math:`10^7` (quick) / :math:`10^9` (full), recorded as one sweep in
-    increasing :math:`T` (the first violation would be the smallest). Sums
-    (:func:`_prefix_sums`): exact rationals rounded once for harmonic sums up
-    to :math:`T = 200`; above, blocked ``cumsum`` from ``math.fsum`` block
-    totals (relative error about :math:`2\cdot10^{-13}`) and chunked pairwise
-    sums combined with ``math.fsum`` for the sparse horizons. The terms are
-    computed literally (:math:`1/t`, :math:`1/\sqrt{t}`,
-    :math:`\alpha_0/\sqrt{t+1}` and its square). Tolerance: the catalogue's
-    :math:`10^{-10}`, relative to the larger side (``rtol``, no absolute
-    floor, so that the :math:`\alpha_0 = 10^{-3}` cases are judged on their
-    own scale); it exceeds the summation error by three orders. Slack and
-    tightening are relative to the larger side. Beyond the largest
-    :math:`T`, Euler–Maclaurin gives the asymptotic slack recorded in the
-    details (a positive constant, so the inequality persists).
     """
     horizons, sums = _inverse_square_roots(ctx)
     roots = np.sqrt(horizons.astype(float))
     _lemma5_sweep(ctx, horizons, sums, 2.0 * (roots - 1.0), ">=", 1,
                   "sum 1/sqrt(t+1) >= 2(sqrt T - 1)", 2.0 + ZETA_HALF)
     return ctx.result()
+
+
+lemma5_3.__doc__ += _LEMMA5_SUMS_DOC
 
 
 
@@ -1713,27 +1694,14 @@ def lemma5_4(ctx: Context) -> CheckResult:
 
     the slack tends to :math:`-\zeta(1/2) \approx 1.460`.
 
-    Horizons: every :math:`T` from the smallest admissible one to
-    :math:`10^6`, then 20 log-spaced :math:`T` per decade up to
-    :math:`10^7` (quick) / :math:`10^9` (full), recorded as one sweep in
-    increasing :math:`T` (the first violation would be the smallest). Sums
-    (:func:`_prefix_sums`): exact rationals rounded once for harmonic sums up
-    to :math:`T = 200`; above, blocked ``cumsum`` from ``math.fsum`` block
-    totals (relative error about :math:`2\cdot10^{-13}`) and chunked pairwise
-    sums combined with ``math.fsum`` for the sparse horizons. The terms are
-    computed literally (:math:`1/t`, :math:`1/\sqrt{t}`,
-    :math:`\alpha_0/\sqrt{t+1}` and its square). Tolerance: the catalogue's
-    :math:`10^{-10}`, relative to the larger side (``rtol``, no absolute
-    floor, so that the :math:`\alpha_0 = 10^{-3}` cases are judged on their
-    own scale); it exceeds the summation error by three orders. Slack and
-    tightening are relative to the larger side. Beyond the largest
-    :math:`T`, Euler–Maclaurin gives the asymptotic slack recorded in the
-    details (a positive constant, so the inequality persists).
     """
     horizons, sums = _inverse_square_roots(ctx)
     _lemma5_sweep(ctx, horizons, sums, 2.0 * np.sqrt(horizons.astype(float)), "<=", 1,
                   "sum 1/sqrt(t+1) <= 2 sqrt T", -ZETA_HALF)
     return ctx.result()
+
+
+lemma5_4.__doc__ += _LEMMA5_SUMS_DOC
 
 
 #: The catalogue's step-size scales for Lemma 5(5)-(6).
@@ -1758,28 +1726,15 @@ def lemma5_5(ctx: Context) -> CheckResult:
     one sweep per :math:`\alpha_0`, from :math:`T = 2`; the slack tends to
     :math:`\alpha_0(2 + \zeta(1/2))`.
 
-    Horizons: every :math:`T` from the smallest admissible one to
-    :math:`10^6`, then 20 log-spaced :math:`T` per decade up to
-    :math:`10^7` (quick) / :math:`10^9` (full), recorded as one sweep in
-    increasing :math:`T` (the first violation would be the smallest). Sums
-    (:func:`_prefix_sums`): exact rationals rounded once for harmonic sums up
-    to :math:`T = 200`; above, blocked ``cumsum`` from ``math.fsum`` block
-    totals (relative error about :math:`2\cdot10^{-13}`) and chunked pairwise
-    sums combined with ``math.fsum`` for the sparse horizons. The terms are
-    computed literally (:math:`1/t`, :math:`1/\sqrt{t}`,
-    :math:`\alpha_0/\sqrt{t+1}` and its square). Tolerance: the catalogue's
-    :math:`10^{-10}`, relative to the larger side (``rtol``, no absolute
-    floor, so that the :math:`\alpha_0 = 10^{-3}` cases are judged on their
-    own scale); it exceeds the summation error by three orders. Slack and
-    tightening are relative to the larger side. Beyond the largest
-    :math:`T`, Euler–Maclaurin gives the asymptotic slack recorded in the
-    details (a positive constant, so the inequality persists).
     """
     for alpha0 in STEP_SCALES:
         horizons, sums = _inverse_square_roots(ctx, factor=alpha0)
         rhs = 2.0 * alpha0 * (np.sqrt(horizons.astype(float)) - 1.0)
         _lemma5_sweep(ctx, horizons, sums, rhs, ">=", 2, f"alpha_0 = {alpha0:g}", alpha0 * (2.0 + ZETA_HALF))
     return ctx.result()
+
+
+lemma5_5.__doc__ += _LEMMA5_SUMS_DOC
 
 
 
@@ -1802,22 +1757,6 @@ def lemma5_6(ctx: Context) -> CheckResult:
     :math:`(\alpha_0/\sqrt{t+1})^2` as written; the slack tends to
     :math:`\alpha_0^2(1 - \gamma)`.
 
-    Horizons: every :math:`T` from the smallest admissible one to
-    :math:`10^6`, then 20 log-spaced :math:`T` per decade up to
-    :math:`10^7` (quick) / :math:`10^9` (full), recorded as one sweep in
-    increasing :math:`T` (the first violation would be the smallest). Sums
-    (:func:`_prefix_sums`): exact rationals rounded once for harmonic sums up
-    to :math:`T = 200`; above, blocked ``cumsum`` from ``math.fsum`` block
-    totals (relative error about :math:`2\cdot10^{-13}`) and chunked pairwise
-    sums combined with ``math.fsum`` for the sparse horizons. The terms are
-    computed literally (:math:`1/t`, :math:`1/\sqrt{t}`,
-    :math:`\alpha_0/\sqrt{t+1}` and its square). Tolerance: the catalogue's
-    :math:`10^{-10}`, relative to the larger side (``rtol``, no absolute
-    floor, so that the :math:`\alpha_0 = 10^{-3}` cases are judged on their
-    own scale); it exceeds the summation error by three orders. Slack and
-    tightening are relative to the larger side. Beyond the largest
-    :math:`T`, Euler–Maclaurin gives the asymptotic slack recorded in the
-    details (a positive constant, so the inequality persists).
     """
     for alpha0 in STEP_SCALES:
         horizons, sums = _inverse_square_roots(ctx, factor=alpha0, squared=True)
@@ -1825,3 +1764,5 @@ def lemma5_6(ctx: Context) -> CheckResult:
         _lemma5_sweep(ctx, horizons, sums, rhs, "<=", 2, f"alpha_0 = {alpha0:g}", alpha0**2 * (1.0 - EULER_GAMMA))
     return ctx.result()
 
+
+lemma5_6.__doc__ += _LEMMA5_SUMS_DOC
